@@ -1,0 +1,40 @@
+# The two commands: `make run` (set up and start the portal) and `make test` (the whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run demo setup test test-postgres lint messages install
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+setup: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py ensure_admin
+	@if [ "$(DEMO)" = "1" ]; then $(PY) manage.py load_demo; fi
+
+# Web server and task cluster together on http://127.0.0.1:8000 (Ctrl-C stops both).
+run: setup
+	$(VENV)/bin/honcho start --procfile Procfile
+
+demo:
+	$(MAKE) run DEMO=1
+
+# Installs what the tests need (Python packages; system packages when run as root) and runs
+# the whole suite on the configured database (SQLite unless DATABASE_URL is set).
+test: install
+	sh scripts/test-system-deps.sh
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+messages: install
+	$(PY) manage.py makemessages --locale vi --ignore .venv --ignore var --ignore staticfiles
+	$(PY) manage.py compilemessages --locale vi --ignore .venv

@@ -1,0 +1,56 @@
+"""Forms for cameras: the password is write-only."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cameras.models import Camera
+
+
+class CameraForm(forms.ModelForm):
+    """Camera form whose password is never rendered back and is kept when left empty."""
+
+    password = forms.CharField(
+        label=_("password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the current password."),
+    )
+    clear_password = forms.BooleanField(
+        label=_("Remove the stored password"),
+        required=False,
+    )
+
+    class Meta:
+        model = Camera
+        fields = [
+            "facility",
+            "name",
+            "zone",
+            "vendor",
+            "model",
+            "stream_url",
+            "username",
+            "password",
+            "check_enabled",
+            "connection_status",
+            "status_reason",
+        ]
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password", "")
+        if password:
+            return password
+        # Empty means "unchanged": the instance still holds the stored value at this point.
+        return self.instance.password if self.instance.pk else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("clear_password") and self.data.get(self.add_prefix("password")):
+            self.add_error(
+                "clear_password",
+                _("Either enter a new password or remove the stored one, not both."),
+            )
+        elif cleaned.get("clear_password"):
+            cleaned["password"] = ""
+        return cleaned

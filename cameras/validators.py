@@ -1,0 +1,52 @@
+"""Rules for the stream address a facility gives for a camera."""
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+ALLOWED_SCHEMES = ("rtsp", "rtsps")
+
+
+def validate_stream_url(value):
+    """Accept only rtsp:// or rtsps:// addresses with a host and without credentials inside.
+
+    Credentials in the address would be stored in clear and shown on every page that shows the
+    address, so they are refused and the user is pointed to the encrypted credential fields.
+    """
+    value = (value or "").strip()
+    if any(ch.isspace() for ch in value):
+        raise ValidationError(
+            _("The stream address must not contain spaces."), code="stream_url_space"
+        )
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ValidationError(
+            _("The stream address is not a valid address (check the port number)."),
+            code="stream_url_invalid",
+        ) from None
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        raise ValidationError(
+            _("The stream address must start with rtsp:// or rtsps://."),
+            code="stream_url_scheme",
+        )
+    if "@" in parts.netloc:
+        raise ValidationError(
+            _(
+                "Do not put the user name or password inside the stream address: remove them "
+                "from the address and enter them in the user name and password fields."
+            ),
+            code="stream_url_credentials",
+        )
+    if not parts.hostname:
+        raise ValidationError(
+            _("The stream address must name a host, for example rtsp://10.0.0.5:554/stream1."),
+            code="stream_url_host",
+        )
+    if port == 0:
+        raise ValidationError(
+            _("The stream address is not a valid address (check the port number)."),
+            code="stream_url_invalid",
+        )

@@ -1,0 +1,102 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from cameras.models import Camera, ConnectionStatus
+from facilities.models import Facility, Province
+from portal.badges import badge
+from portal.query import count_of
+
+
+@admin.register(Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "name_en",
+        "region",
+        "operator",
+        "active",
+        "facility_count",
+        "camera_count",
+        "connected_count",
+    ]
+    list_filter = ["region", "operator", "active"]
+    search_fields = ["code", "name", "name_en"]
+    ordering = ["code"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                facility_total=count_of(Facility.objects.all(), "province"),
+                camera_total=count_of(Camera.objects.all(), "facility__province"),
+                connected_total=count_of(
+                    Camera.objects.filter(connection_status=ConnectionStatus.CONNECTED),
+                    "facility__province",
+                ),
+            )
+        )
+
+    @admin.display(description=_("facilities"), ordering="facility_total")
+    def facility_count(self, obj):
+        return obj.facility_total
+
+    @admin.display(description=_("cameras"), ordering="camera_total")
+    def camera_count(self, obj):
+        return obj.camera_total
+
+    @admin.display(description=_("connected"), ordering="connected_total")
+    def connected_count(self, obj):
+        return obj.connected_total
+
+
+@admin.register(Facility)
+class FacilityAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "province",
+        "kind",
+        "status_badge",
+        "planned_cameras",
+        "camera_count",
+        "connected_count",
+        "focal_name",
+    ]
+    list_filter = ["province", "province__region", "province__operator", "status", "kind"]
+    list_select_related = ["province"]
+    search_fields = ["name", "district", "address", "managing_agency", "focal_name"]
+    autocomplete_fields = ["province"]
+    fieldsets = [
+        (None, {"fields": ["province", "name", "kind", "status", "planned_cameras"]}),
+        (_("Location"), {"fields": ["address", "district", "managing_agency", "capacity"]}),
+        (
+            _("Focal person"),
+            {"fields": ["focal_name", "focal_title", "focal_phone", "focal_email"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                camera_total=count_of(Camera.objects.all(), "facility"),
+                connected_total=count_of(
+                    Camera.objects.filter(connection_status=ConnectionStatus.CONNECTED),
+                    "facility",
+                ),
+            )
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj):
+        return badge(obj.status, obj.get_status_display())
+
+    @admin.display(description=_("cameras"), ordering="camera_total")
+    def camera_count(self, obj):
+        return obj.camera_total
+
+    @admin.display(description=_("connected"), ordering="connected_total")
+    def connected_count(self, obj):
+        return obj.connected_total

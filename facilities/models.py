@@ -1,0 +1,213 @@
+"""Provinces and the concentrated quarantine facilities whose cameras they connect."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class Region(models.TextChoices):
+    NORTH = "north", _("North")
+    CENTRAL = "central", _("Central")
+    SOUTH = "south", _("South")
+
+
+class Operator(models.TextChoices):
+    # The letter assigns Viettel to the northern provinces and VNPT from Da Nang southward.
+    VIETTEL = "viettel", _("Viettel")
+    VNPT = "vnpt", _("VNPT")
+
+
+class Province(models.Model):
+    """A province or centrally-run city of 2021, with the operator that connects its cameras."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=2,
+        unique=True,
+        validators=[RegexValidator(r"^\d{2}$", _("The official province code has two digits."))],
+        help_text=_("Official two-digit administrative code."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    region = models.CharField(_("region"), max_length=10, choices=Region.choices)
+    operator = models.CharField(_("operator"), max_length=10, choices=Operator.choices)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+        # Role grants (see portal/access.py): view_all is global, the others are granted per
+        # province, like the built-in view_province (province viewer).
+        permissions = [
+            ("view_all", _("Can read the whole national registry")),
+            ("manage_province", _("Can manage the facilities and cameras of the province")),
+            ("connect_province", _("Can connect the cameras of the province (operator)")),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class FacilityKind(models.TextChoices):
+    CIVIL = "civil", _("Civil concentrated quarantine")
+    MILITARY = "military", _("Military-managed")
+    HOTEL = "hotel", _("Paid hotel")
+    INDUSTRIAL = "industrial", _("On-site at industrial park")
+    HOSPITAL = "hospital", _("Hospital")
+
+
+class FacilityStatus(models.TextChoices):
+    PREPARING = "preparing", _("Preparing")
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 .\-]{7,18}[0-9]$",
+    _("Enter a phone number of 9 to 20 digits, for example 0912 345 678 or +84 912 345 678."),
+)
+
+
+class Facility(models.Model):
+    """A concentrated quarantine facility whose cameras a province connects."""
+
+    province = models.ForeignKey(
+        "facilities.Province",
+        on_delete=models.PROTECT,
+        related_name="facilities",
+        verbose_name=_("province"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=FacilityKind.choices,
+        default=FacilityKind.CIVIL,
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    district = models.CharField(_("district"), max_length=100, blank=True)
+    managing_agency = models.CharField(
+        _("managing agency"),
+        max_length=200,
+        blank=True,
+        help_text=_("The agency that runs the facility."),
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_("Number of people the facility can hold."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=FacilityStatus.choices,
+        default=FacilityStatus.PREPARING,
+    )
+    planned_cameras = models.PositiveIntegerField(
+        _("planned cameras"),
+        default=0,
+        help_text=_("Number of cameras the facility plans to connect."),
+    )
+    focal_name = models.CharField(_("focal person"), max_length=200, blank=True)
+    focal_title = models.CharField(_("focal person's title"), max_length=200, blank=True)
+    focal_phone = models.CharField(
+        _("focal person's phone"),
+        max_length=20,
+        blank=True,
+        validators=[phone_validator],
+    )
+    focal_email = models.EmailField(_("focal person's e-mail"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["province__code", "name"]
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "name"],
+                name="%(app_label)s_%(class)s_province_name",
+                violation_error_message=_("This province already has a facility with this name."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class GrantFields(models.Model):
+    """Who made a grant, when, and until when it works (guardian itself keeps neither)."""
+
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True, null=True)
+    expires_on = models.DateField(
+        _("ends on"),
+        null=True,
+        blank=True,
+        help_text=_("The grant stops working after this day. Leave empty for no end."),
+    )
+
+    class Meta:
+        abstract = True
+
+
+# Direct foreign-key permission tables: guardian's recommended set-up for per-object grants that are
+# queried in bulk (scope subqueries join on an integer key instead of a generic object_pk text).
+class ProvinceUserObjectPermission(UserObjectPermissionBase, GrantFields):
+    content_object = models.ForeignKey(
+        "facilities.Province",
+        on_delete=models.CASCADE,
+        related_name="user_grants",
+    )
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("province grant to a user")
+        verbose_name_plural = _("province grants to users")
+
+
+class ProvinceGroupObjectPermission(GroupObjectPermissionBase, GrantFields):
+    content_object = models.ForeignKey(
+        "facilities.Province",
+        on_delete=models.CASCADE,
+        related_name="group_grants",
+    )
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("province grant to a group")
+        verbose_name_plural = _("province grants to groups")
+
+
+class FacilityUserObjectPermission(UserObjectPermissionBase, GrantFields):
+    content_object = models.ForeignKey(
+        "facilities.Facility",
+        on_delete=models.CASCADE,
+        related_name="user_grants",
+    )
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("facility grant to a user")
+        verbose_name_plural = _("facility grants to users")
+
+
+class FacilityGroupObjectPermission(GroupObjectPermissionBase, GrantFields):
+    content_object = models.ForeignKey(
+        "facilities.Facility",
+        on_delete=models.CASCADE,
+        related_name="group_grants",
+    )
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("facility grant to a group")
+        verbose_name_plural = _("facility grants to groups")

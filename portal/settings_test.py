@@ -1,0 +1,16 @@
+"""Settings for the test suite: the production settings with test-only changes."""
+
+from portal.settings import *  # noqa: F403
+from portal.settings import DATA_DIR, DATABASES, Q_CLUSTER
+
+# django-q2 reads its settings once at import: tasks must run inline in tests.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+
+# Fast hashing: the suite creates many accounts; real hashing is tested by Django itself.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not :memory:, so WAL mode and threads (probe batches) behave as in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,1 @@
+"""Daily progress snapshots (see the reports issue)."""
