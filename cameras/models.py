@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cameras.fields import EncryptedTextField
 from cameras.validators import validate_stream_url
+from portal import access
 
 
 class Zone(models.TextChoices):
@@ -38,6 +39,18 @@ class Health(models.TextChoices):
     ONLINE = "online", _("Online")
     DEGRADED = "degraded", _("Degraded")
     OFFLINE = "offline", _("Offline")
+
+
+class CameraQuerySet(models.QuerySet):
+    def restrict(self, user, action=access.VIEW):
+        """Cameras `user` may do `action` on, through its facility's province or facility grant."""
+        return access.restrict(
+            self,
+            user,
+            action,
+            province_field="facility__province_id",
+            facility_field="facility_id",
+        )
 
 
 class Camera(models.Model):
@@ -112,6 +125,8 @@ class Camera(models.Model):
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CameraQuerySet.as_manager()
 
     class Meta:
         ordering = ["facility__province__code", "facility__name", "name"]

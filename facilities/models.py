@@ -6,6 +6,22 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from portal import access
+
+
+class ProvinceQuerySet(models.QuerySet):
+    def restrict(self, user, action=access.VIEW):
+        """Provinces `user` may do `action` on (see portal/access.py)."""
+        return access.restrict(self, user, action, province_field="pk")
+
+
+class FacilityQuerySet(models.QuerySet):
+    def restrict(self, user, action=access.VIEW):
+        """Facilities `user` may do `action` on: by province grant, or by facility grant."""
+        return access.restrict(
+            self, user, action, province_field="province_id", facility_field="pk"
+        )
+
 
 class Region(models.TextChoices):
     NORTH = "north", _("North")
@@ -34,6 +50,8 @@ class Province(models.Model):
     region = models.CharField(_("region"), max_length=10, choices=Region.choices)
     operator = models.CharField(_("operator"), max_length=10, choices=Operator.choices)
     active = models.BooleanField(_("active"), default=True)
+
+    objects = ProvinceQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -123,6 +141,8 @@ class Facility(models.Model):
     focal_email = models.EmailField(_("focal person's e-mail"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = FacilityQuerySet.as_manager()
 
     class Meta:
         ordering = ["province__code", "name"]

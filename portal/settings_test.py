@@ -1,5 +1,7 @@
 """Settings for the test suite: the production settings with test-only changes."""
 
+import os
+
 from portal.settings import *  # noqa: F403
 from portal.settings import DATA_DIR, DATABASES, Q_CLUSTER
 
@@ -11,6 +13,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not :memory:, so WAL mode and threads (probe batches) behave as in production.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # One file per test run, so runs side by side do not clobber each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

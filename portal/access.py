@@ -1,0 +1,125 @@
+"""The scope: who may see or change which provinces, facilities and cameras.
+
+Every user-facing queryset starts here, through `Model.objects.restrict(user, action)`. Grants are
+guardian object permissions stored in the direct foreign-key tables of facilities/models.py, read
+with subqueries (never per-object checks, never Python-side filtering of ids), and never with
+global permissions except the national `view_all`: a model-wide `change_camera` given by mistake
+opens nothing here.
+
+Actions:
+- "view":    read (national officials, every province role, facility managers on their facilities)
+- "change":  edit the registry of a province (province admins)
+- "connect": change connection status fields and run checks (operator engineers, province admins)
+- "manage":  delegate facility-manager access (province admins)
+"""
+
+from django.db.models import Q
+from django.utils import timezone
+
+VIEW, CHANGE, CONNECT, MANAGE = "view", "change", "connect", "manage"
+ACTIONS = (VIEW, CHANGE, CONNECT, MANAGE)
+
+# Province-level permission codenames that carry each action.
+PROVINCE_PERMS = {
+    VIEW: ("manage_province", "connect_province", "view_province"),
+    CHANGE: ("manage_province",),
+    CONNECT: ("manage_province", "connect_province"),
+    MANAGE: ("manage_province",),
+}
+# Facility-level grants: facility managers only read.
+FACILITY_PERMS = {VIEW: ("view_facility",), CHANGE: (), CONNECT: (), MANAGE: ()}
+
+NATIONAL_VIEW_PERM = "facilities.view_all"
+
+
+def _check_action(action):
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}; expected one of {ACTIONS}")
+
+
+def is_national_admin(user):
+    return bool(user and user.is_active and user.is_superuser)
+
+
+def is_national_viewer(user):
+    """Superusers and national officials (global `view_all`, normally through a group)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or user.has_perm(NATIONAL_VIEW_PERM)
+
+
+def sees_everything(user, action):
+    _check_action(action)
+    if is_national_admin(user):
+        return True
+    return action == VIEW and is_national_viewer(user)
+
+
+def _live(today=None):
+    today = today or timezone.localdate()
+    return Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+
+
+def _granted(user_table, group_table, user, codenames):
+    """Subquery of object ids granted to the user, directly or through a group, still in force."""
+    direct = user_table.objects.filter(
+        _live(), user=user, permission__codename__in=codenames
+    ).values("content_object_id")
+    via_group = group_table.objects.filter(
+        _live(), group__user=user, permission__codename__in=codenames
+    ).values("content_object_id")
+    # Two IN-subqueries OR-ed, not a UNION: both databases plan them as semi-joins on the index.
+    return direct, via_group
+
+
+def province_ids(user, action):
+    """(direct, via_group) subqueries of province ids on which `user` may do `action`."""
+    from facilities.models import ProvinceGroupObjectPermission, ProvinceUserObjectPermission
+
+    return _granted(
+        ProvinceUserObjectPermission, ProvinceGroupObjectPermission, user, PROVINCE_PERMS[action]
+    )
+
+
+def facility_ids(user, action):
+    from facilities.models import FacilityGroupObjectPermission, FacilityUserObjectPermission
+
+    return _granted(
+        FacilityUserObjectPermission, FacilityGroupObjectPermission, user, FACILITY_PERMS[action]
+    )
+
+
+def _in(field, subqueries):
+    direct, via_group = subqueries
+    return Q(**{f"{field}__in": direct}) | Q(**{f"{field}__in": via_group})
+
+
+def restrict(queryset, user, action, province_field, facility_field=None):
+    """`queryset` narrowed to what `user` may do `action` on.
+
+    province_field: lookup from the model to its province's id ("pk" for Province itself).
+    facility_field: lookup to the facility's id, for models under a facility.
+    """
+    _check_action(action)
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.none()
+    if sees_everything(user, action):
+        return queryset
+    scope = _in(province_field, province_ids(user, action))
+    if facility_field and FACILITY_PERMS[action]:
+        scope |= _in(facility_field, facility_ids(user, action))
+    return queryset.filter(scope)
+
+
+def can(user, action, obj):
+    """Whether `user` may do `action` on one object (one EXISTS query, or none for admins)."""
+    if obj is None or obj.pk is None:
+        return False
+    return type(obj).objects.restrict(user, action).filter(pk=obj.pk).exists()
+
+
+def has_any_scope(user, action=VIEW):
+    """Whether the user holds any province grant for `action` (or sees everything)."""
+    from facilities.models import Province
+
+    return Province.objects.restrict(user, action).exists()
