@@ -1,14 +1,24 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cameras.forms import CameraForm
-from cameras.models import Camera
+from cameras.models import Camera, ConnectionStatus
+from facilities.models import Facility
+from portal import access
+from portal.admin_scope import ScopedAdmin, can, has_scope
 from portal.badges import badge
+
+# What an operator engineer may edit on a camera of its province, and set the status to.
+CONNECTION_FIELDS = ["connection_status", "status_reason"]
+OPERATOR_STATUSES = [ConnectionStatus.CONNECTED, ConnectionStatus.SUSPENDED]
 
 
 @admin.register(Camera)
-class CameraAdmin(admin.ModelAdmin):
+class CameraAdmin(ScopedAdmin):
     form = CameraForm
+    fk_scopes = {"facility": (Facility, access.CHANGE)}
+    actions = ["decommission_selected"]
     list_display = [
         "name",
         "facility",
@@ -79,6 +89,76 @@ class CameraAdmin(admin.ModelAdmin):
         ),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def has_change_permission(self, request, obj=None):
+        # Operator engineers change cameras too, but only their connection fields.
+        return can(request, access.CHANGE, obj) or can(request, access.CONNECT, obj)
+
+    def _connection_only(self, request, obj):
+        return obj is not None and not can(request, access.CHANGE, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self._connection_only(request, obj):
+            editable = set(CONNECTION_FIELDS)
+            for _name, options in self.get_fieldsets(request, obj):
+                readonly += [f for f in options["fields"] if f not in editable]
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._connection_only(request, obj):
+            # Operators never see (even masked) credential inputs.
+            return [
+                (name, {**opts, "fields": [f for f in opts["fields"] if f not in
+                                           ("username", "password", "clear_password")]})
+                for name, opts in fieldsets
+            ]
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if self._connection_only(request, obj):
+            allowed = {obj.connection_status, *OPERATOR_STATUSES}
+            field = form.base_fields.get("connection_status")
+            if field is not None:
+                field.choices = [c for c in field.choices if c[0] in allowed]
+        return form
+
+    def has_decommission_permission(self, request):
+        return has_scope(request, access.CHANGE)
+
+    @admin.action(description=_("Decommission selected cameras"), permissions=["decommission"])
+    def decommission_selected(self, request, queryset):
+        # The list shows what the user may read; only what it may change is decommissioned,
+        # one save per camera so each change is in the audit log.
+        allowed = queryset.restrict(request.user, access.CHANGE).exclude(
+            connection_status=ConnectionStatus.DECOMMISSIONED
+        )
+        done = 0
+        for camera in allowed:
+            camera.set_connection_status(ConnectionStatus.DECOMMISSIONED, by=request.user)
+            camera.check_enabled = False
+            camera.save()
+            done += 1
+        skipped = queryset.count() - done
+        self.message_user(
+            request,
+            ngettext("%(n)d camera decommissioned.", "%(n)d cameras decommissioned.", done)
+            % {"n": done},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d camera was not changed (already decommissioned or not yours).",
+                    "%(n)d cameras were not changed (already decommissioned or not yours).",
+                    skipped,
+                )
+                % {"n": skipped},
+                messages.WARNING,
+            )
 
     def save_model(self, request, obj, form, change):
         if "connection_status" in form.changed_data:

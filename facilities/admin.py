@@ -3,12 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera, ConnectionStatus
 from facilities.models import Facility, Province
+from portal import access
+from portal.admin_scope import ScopedAdmin
 from portal.badges import badge
 from portal.query import count_of
 
 
 @admin.register(Province)
-class ProvinceAdmin(admin.ModelAdmin):
+class ProvinceAdmin(ScopedAdmin):
+    """Provinces come from the official list: only national administrators edit them."""
+
     list_display = [
         "code",
         "name",
@@ -24,15 +28,23 @@ class ProvinceAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "name_en"]
     ordering = ["code"]
 
+    def has_add_permission(self, request):
+        return access.is_national_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return access.is_national_admin(request.user)
+
     def get_queryset(self, request):
+        facilities = Facility.objects.restrict(request.user, access.VIEW)
+        cameras = Camera.objects.restrict(request.user, access.VIEW)
         return (
             super()
             .get_queryset(request)
             .annotate(
-                facility_total=count_of(Facility.objects.all(), "province"),
-                camera_total=count_of(Camera.objects.all(), "facility__province"),
+                facility_total=count_of(facilities, "province"),
+                camera_total=count_of(cameras, "facility__province"),
                 connected_total=count_of(
-                    Camera.objects.filter(connection_status=ConnectionStatus.CONNECTED),
+                    cameras.filter(connection_status=ConnectionStatus.CONNECTED),
                     "facility__province",
                 ),
             )
@@ -52,7 +64,7 @@ class ProvinceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(ScopedAdmin):
     list_display = [
         "name",
         "province",
@@ -67,6 +79,7 @@ class FacilityAdmin(admin.ModelAdmin):
     list_select_related = ["province"]
     search_fields = ["name", "district", "address", "managing_agency", "focal_name"]
     autocomplete_fields = ["province"]
+    fk_scopes = {"province": (Province, access.CHANGE)}
     fieldsets = [
         (None, {"fields": ["province", "name", "kind", "status", "planned_cameras"]}),
         (_("Location"), {"fields": ["address", "district", "managing_agency", "capacity"]}),
@@ -77,14 +90,14 @@ class FacilityAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
+        cameras = Camera.objects.restrict(request.user, access.VIEW)
         return (
             super()
             .get_queryset(request)
             .annotate(
-                camera_total=count_of(Camera.objects.all(), "facility"),
+                camera_total=count_of(cameras, "facility"),
                 connected_total=count_of(
-                    Camera.objects.filter(connection_status=ConnectionStatus.CONNECTED),
-                    "facility",
+                    cameras.filter(connection_status=ConnectionStatus.CONNECTED), "facility"
                 ),
             )
         )
