@@ -1,0 +1,191 @@
+"""Counts of the daily progress report, live or stored, and the daily snapshot that stores them.
+
+Definitions (the issue's, used by every page, export and the stored snapshot):
+- closed facilities and decommissioned cameras are left out of every count;
+- facilities: facilities not closed; facilities connected: with at least one `connected` camera;
+- cameras registered: every counted camera; eligible: `eligible`, `connected` or `suspended`;
+  ineligible: `ineligible`; connected: `connected`;
+- online: health `online` or `degraded`; offline: health `offline` (`unknown` is neither);
+- planned: sum of the facilities' planned numbers of cameras.
+
+Everything is counted by the database with one GROUP BY query per table, whatever the size of
+the registry: a national snapshot is three queries and two statements of writes.
+"""
+
+import dataclasses
+import datetime
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils import timezone
+
+from cameras.models import Camera, ConnectionStatus, Health
+from facilities.models import Facility, FacilityStatus, Province
+
+ELIGIBLE_STATUSES = (
+    ConnectionStatus.ELIGIBLE,
+    ConnectionStatus.CONNECTED,
+    ConnectionStatus.SUSPENDED,
+)
+ONLINE_HEALTH = (Health.ONLINE, Health.DEGRADED)
+
+
+@dataclasses.dataclass
+class Counts:
+    """The counts of one province (or of a sum of provinces) at one moment."""
+
+    facilities: int = 0
+    facilities_connected: int = 0
+    cameras_registered: int = 0
+    cameras_eligible: int = 0
+    cameras_ineligible: int = 0
+    cameras_connected: int = 0
+    cameras_online: int = 0
+    cameras_offline: int = 0
+    cameras_planned: int = 0
+
+    def __add__(self, other):
+        return Counts(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+
+    def __sub__(self, other):
+        return Counts(*(a - b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+
+    def as_tuple(self):
+        return dataclasses.astuple(self)
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+    @property
+    def percent_facilities_connected(self):
+        return percent(self.facilities_connected, self.facilities)
+
+    @property
+    def percent_planned_connected(self):
+        """Connected cameras as a share of the planned ones (the report's "percent connected")."""
+        return percent(self.cameras_connected, self.cameras_planned)
+
+
+COUNT_FIELDS = tuple(field.name for field in dataclasses.fields(Counts))
+
+
+def percent(part, whole):
+    """Percentage rounded to one decimal, or None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return round(100.0 * part / whole, 1)
+
+
+def counted_facilities(facilities):
+    return facilities.exclude(status=FacilityStatus.CLOSED)
+
+
+def counted_cameras(cameras):
+    return cameras.exclude(connection_status=ConnectionStatus.DECOMMISSIONED).exclude(
+        facility__status=FacilityStatus.CLOSED
+    )
+
+
+def has_connected_camera():
+    """EXISTS condition for a facility queryset: at least one connected camera."""
+    return Exists(
+        Camera.objects.filter(facility=OuterRef("pk"), connection_status=ConnectionStatus.CONNECTED)
+    )
+
+
+def counts_by_province(facilities=None, cameras=None):
+    """{province id: Counts} of the given (already scoped) facilities and cameras, live.
+
+    Two aggregate queries; provinces without any counted facility are absent (zero counts).
+    """
+    if facilities is None:
+        facilities = Facility.objects.all()
+    if cameras is None:
+        cameras = Camera.objects.all()
+    result = {}
+    facility_rows = (
+        counted_facilities(facilities)
+        .order_by()
+        .values("province_id")
+        .annotate(
+            n=Count("pk"),
+            connected=Count("pk", filter=Q(has_connected_camera())),
+            planned=Sum("planned_cameras"),
+        )
+    )
+    for row in facility_rows:
+        counts = result.setdefault(row["province_id"], Counts())
+        counts.facilities = row["n"]
+        counts.facilities_connected = row["connected"]
+        counts.cameras_planned = row["planned"] or 0
+    camera_rows = (
+        counted_cameras(cameras)
+        .order_by()
+        .values("facility__province_id")
+        .annotate(
+            registered=Count("pk"),
+            eligible=Count("pk", filter=Q(connection_status__in=ELIGIBLE_STATUSES)),
+            ineligible=Count("pk", filter=Q(connection_status=ConnectionStatus.INELIGIBLE)),
+            connected=Count("pk", filter=Q(connection_status=ConnectionStatus.CONNECTED)),
+            online=Count("pk", filter=Q(health__in=ONLINE_HEALTH)),
+            offline=Count("pk", filter=Q(health=Health.OFFLINE)),
+        )
+    )
+    for row in camera_rows:
+        counts = result.setdefault(row["facility__province_id"], Counts())
+        counts.cameras_registered = row["registered"]
+        counts.cameras_eligible = row["eligible"]
+        counts.cameras_ineligible = row["ineligible"]
+        counts.cameras_connected = row["connected"]
+        counts.cameras_online = row["online"]
+        counts.cameras_offline = row["offline"]
+    return result
+
+
+def counts_of_snapshot(row):
+    return Counts(**{name: getattr(row, name) for name in COUNT_FIELDS})
+
+
+def total(counts):
+    """Sum of an iterable of Counts."""
+    result = Counts()
+    for item in counts:
+        result = result + item
+    return result
+
+
+@transaction.atomic
+def take_snapshot(day=None, *, now=None):
+    """Store the live counts of every province as the snapshot of `day` (default: today, local).
+
+    Re-running a day replaces that day's rows, so the last run of a day is the day's report.
+    Returns the number of province rows written.
+    """
+    from reports.models import DailySnapshot
+
+    now = now or timezone.now()
+    day = day or timezone.localdate(now)
+    counts = counts_by_province()
+    rows = [
+        DailySnapshot(
+            day=day,
+            province=province,
+            operator=province.operator,
+            region=province.region,
+            taken_at=now,
+            **counts.get(province.pk, Counts()).as_dict(),
+        )
+        for province in Province.objects.order_by("code")
+    ]
+    DailySnapshot.objects.filter(day=day).delete()
+    DailySnapshot.objects.bulk_create(rows)
+    return len(rows)
+
+
+def parse_day(value):
+    """A YYYY-MM-DD string as a date, or None when empty; ValueError when malformed."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(value.strip())
