@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cameras import targets
 from cameras.models import Camera
 
 
@@ -36,6 +37,16 @@ class CameraForm(forms.ModelForm):
             "connection_status",
             "status_reason",
         ]
+
+    def clean_stream_url(self):
+        url = self.cleaned_data.get("stream_url", "")
+        # A name is resolved once, when the address is entered or changed (short timeout); what
+        # it resolves to is checked again on every probe (cameras/targets.py).
+        if "stream_url" in self.changed_data:
+            refusal = targets.check_on_save(url)
+            if refusal is not None:
+                raise forms.ValidationError(refusal.message(), code="stream_url_target")
+        return url
 
     def clean_password(self):
         password = self.cleaned_data.get("password", "")

@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cameras.targets import check_literal
+
 ALLOWED_SCHEMES = ("rtsp", "rtsps")
 
 
@@ -50,3 +52,8 @@ def validate_stream_url(value):
             _("The stream address is not a valid address (check the port number)."),
             code="stream_url_invalid",
         )
+    # A literal address is checked here, without DNS; names are checked on save by the form and
+    # the import (cameras/targets.py check_on_save) and again on every probe.
+    refusal = check_literal(value)
+    if refusal is not None:
+        raise ValidationError(refusal.message(), code="stream_url_target")

@@ -155,6 +155,14 @@ WHITENOISE_USE_FINDERS = True
 DEV_CREDENTIALS_KEY = "Y2FtZXJhLXBvcnRhbC1kZXYta2V5LW5vdC1zZWNyZXQ="
 CAMERA_CREDENTIALS_KEYS = env_list("CAMERA_CREDENTIALS_KEY", DEV_CREDENTIALS_KEY)
 
+# Where the portal may open camera streams (cameras/targets.py). Loopback, link-local (cloud
+# metadata), multicast, unspecified and broadcast addresses are always denied; these add denied
+# networks and carve exceptions (comma-separated CIDRs; the most specific network wins).
+CAMERA_DENIED_NETWORKS = env_list("CAMERA_DENIED_NETWORKS")
+CAMERA_ALLOWED_NETWORKS = env_list("CAMERA_ALLOWED_NETWORKS")
+# Seconds to wait for DNS when a camera address with a host name is saved (0: do not resolve then).
+CAMERA_RESOLVE_TIMEOUT = float(os.environ.get("CAMERA_RESOLVE_TIMEOUT", "") or 2)
+
 # django-guardian: no anonymous user object (anonymous visitors see nothing), permissions of
 # direct foreign-key tables prefetched when listing.
 ANONYMOUS_USER_NAME = None
