@@ -119,6 +119,9 @@ class CameraAdmin(ScopedAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         if self._connection_only(request, obj):
+            # Declared form fields survive the admin's field list: drop the credential inputs.
+            for name in ("password", "clear_password"):
+                form.base_fields.pop(name, None)
             allowed = {obj.connection_status, *OPERATOR_STATUSES}
             field = form.base_fields.get("connection_status")
             if field is not None:

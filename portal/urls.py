@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import views
+from portal import delegation, views
 
 admin.site.site_header = views.SITE_HEADER
 admin.site.site_title = views.SITE_TITLE
@@ -13,5 +13,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("delegation/", delegation.delegation, name="delegation"),
+    path("facilities/", include("facilities.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,6 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from facilities.models import Facility
+from portal import access
+
 SITE_HEADER = _("Quarantine facility camera connection portal")
 SITE_TITLE = _("Camera portal")
 INDEX_TITLE = _("Registry administration")
@@ -11,6 +14,9 @@ INDEX_TITLE = _("Registry administration")
 
 @login_required
 def home(request):
-    if request.user.is_staff:
+    user = request.user
+    if user.is_staff and access.has_any_scope(user, access.VIEW):
         return redirect("admin:index")
+    if Facility.objects.restrict(user, access.VIEW).exists():
+        return redirect("my_facilities")
     return render(request, "portal/home.html")

@@ -1,0 +1,50 @@
+"""Read-only pages for facility managers (and anyone whose scope covers a facility)."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+
+from cameras.models import Camera, ConnectionStatus
+from facilities.models import Facility
+from portal import access
+from portal.audit import record_event
+from portal.query import count_of
+
+
+@login_required
+def my_facilities(request):
+    cameras = Camera.objects.restrict(request.user, access.VIEW).exclude(
+        connection_status=ConnectionStatus.DECOMMISSIONED
+    )
+    facilities = (
+        Facility.objects.restrict(request.user, access.VIEW)
+        .select_related("province")
+        .annotate(
+            camera_total=count_of(cameras, "facility"),
+            connected_total=count_of(
+                cameras.filter(connection_status=ConnectionStatus.CONNECTED), "facility"
+            ),
+            online_total=count_of(cameras.filter(health__in=["online", "degraded"]), "facility"),
+        )
+    )
+    return render(request, "facilities/my_facilities.html", {"facilities": facilities})
+
+
+@login_required
+def facility_detail(request, pk):
+    # Another facility's id gives 404, exactly as a facility that does not exist.
+    facility = get_object_or_404(
+        Facility.objects.restrict(request.user, access.VIEW).select_related("province"), pk=pk
+    )
+    cameras = (
+        Camera.objects.restrict(request.user, access.VIEW)
+        .filter(facility=facility)
+        .only(
+            "id", "name", "zone", "connection_status", "health", "last_checked_at",
+            "status_reason", "last_error_kind", "facility_id",
+        )
+        .order_by("name")
+    )
+    record_event("view", request, target=facility)
+    return render(
+        request, "facilities/facility_detail.html", {"facility": facility, "cameras": cameras}
+    )

@@ -1,0 +1,198 @@
+"""Granting and revoking roles: the only code that writes guardian grants.
+
+A grant never escalates: a province admin grants only facility-manager access (view_facility),
+only on facilities of its own provinces, only to ordinary accounts other than itself. Province
+roles are granted by national administrators.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import (
+    Facility,
+    FacilityUserObjectPermission,
+    Province,
+    ProvinceUserObjectPermission,
+)
+from portal import access
+from portal.audit import record_event
+
+NATIONAL_OFFICIALS_GROUP = "National officials"
+
+
+class Role:
+    PROVINCE_ADMIN = "manage_province"
+    OPERATOR = "connect_province"
+    PROVINCE_VIEWER = "view_province"
+    FACILITY_MANAGER = "view_facility"
+
+
+PROVINCE_ROLES = [
+    (Role.PROVINCE_ADMIN, _("Province admin")),
+    (Role.OPERATOR, _("Operator engineer")),
+    (Role.PROVINCE_VIEWER, _("Province viewer")),
+]
+
+
+def _permission(codename):
+    app_model = {"view_facility": "facility"}.get(codename, "province")
+    return Permission.objects.get(
+        codename=codename, content_type__app_label="facilities", content_type__model=app_model
+    )
+
+
+def may_receive_facility_grant(granter, user):
+    """Facility managers are ordinary accounts: never the granter, staff or a superuser."""
+    return (
+        user.pk != granter.pk
+        and not user.is_staff
+        and not user.is_superuser
+        and user.is_active
+    )
+
+
+def grantable_facilities(granter):
+    return Facility.objects.restrict(granter, access.MANAGE)
+
+
+@transaction.atomic
+def grant_facility_manager(granter, user, facility, expires_on=None, request=None):
+    if not access.can(granter, access.MANAGE, facility):
+        raise PermissionDenied(_("You can only grant access to facilities of your province."))
+    if not may_receive_facility_grant(granter, user):
+        raise PermissionDenied(
+            _("Facility access can only be granted to other, ordinary (non-staff) accounts.")
+        )
+    grant, created = FacilityUserObjectPermission.objects.get_or_create(
+        user=user,
+        content_object=facility,
+        permission=_permission(Role.FACILITY_MANAGER),
+        defaults={"granted_by": granter, "expires_on": expires_on},
+    )
+    if not created and grant.expires_on != expires_on:
+        grant.expires_on = expires_on
+        grant.granted_by = granter
+        grant.save()
+    record_event(
+        "grant",
+        request,
+        actor=granter,
+        target=facility,
+        detail={"user": user.get_username(), "permission": Role.FACILITY_MANAGER,
+                "expires_on": expires_on.isoformat() if expires_on else None},
+    )
+    return grant
+
+
+def facility_grants_visible_to(granter):
+    """Facility-manager grants on facilities the granter manages (for listing and revoking)."""
+    return (
+        FacilityUserObjectPermission.objects.filter(
+            content_object__in=grantable_facilities(granter),
+            permission__codename=Role.FACILITY_MANAGER,
+        )
+        .select_related("user", "content_object__province", "granted_by")
+        .order_by("content_object__province__code", "content_object__name", "user__username")
+    )
+
+
+@transaction.atomic
+def revoke_facility_grant(granter, grant_id, request=None):
+    grant = facility_grants_visible_to(granter).filter(pk=grant_id).first()
+    if grant is None:
+        raise PermissionDenied(_("This grant does not exist or is not yours to revoke."))
+    facility, user = grant.content_object, grant.user
+    grant.delete()
+    record_event(
+        "revoke",
+        request,
+        actor=granter,
+        target=facility,
+        detail={"user": user.get_username(), "permission": Role.FACILITY_MANAGER},
+    )
+
+
+@transaction.atomic
+def create_facility_manager(granter, *, username, password, first_name="", last_name="",
+                            email=""):
+    """An ordinary account for a facility manager: never staff, never superuser."""
+    if not grantable_facilities(granter).exists():
+        raise PermissionDenied(_("You do not manage any facility."))
+    return get_user_model().objects.create_user(
+        username=username,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        is_staff=False,
+        is_superuser=False,
+    )
+
+
+def _require_national_admin(granter):
+    if not access.is_national_admin(granter):
+        raise PermissionDenied(_("Only national administrators grant province roles."))
+
+
+@transaction.atomic
+def grant_province_role(granter, user, province, role, expires_on=None, request=None):
+    _require_national_admin(granter)
+    if role not in dict(PROVINCE_ROLES):
+        raise PermissionDenied(_("Unknown role."))
+    if not user.is_staff:
+        # Province roles work in the admin; their object grants are all they are given.
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    grant, created = ProvinceUserObjectPermission.objects.get_or_create(
+        user=user,
+        content_object=province,
+        permission=_permission(role),
+        defaults={"granted_by": granter, "expires_on": expires_on},
+    )
+    if not created and grant.expires_on != expires_on:
+        grant.expires_on = expires_on
+        grant.save()
+    record_event(
+        "grant",
+        request,
+        actor=granter,
+        target=province,
+        detail={"user": user.get_username(), "permission": role,
+                "expires_on": expires_on.isoformat() if expires_on else None},
+    )
+    return grant
+
+
+def province_grants_visible_to(granter):
+    if not access.is_national_admin(granter):
+        return ProvinceUserObjectPermission.objects.none()
+    return ProvinceUserObjectPermission.objects.select_related(
+        "user", "content_object", "permission", "granted_by"
+    ).order_by("content_object__code", "user__username")
+
+
+@transaction.atomic
+def revoke_province_grant(granter, grant_id, request=None):
+    _require_national_admin(granter)
+    grant = ProvinceUserObjectPermission.objects.select_related("permission").get(pk=grant_id)
+    province, user, role = grant.content_object, grant.user, grant.permission.codename
+    grant.delete()
+    record_event(
+        "revoke",
+        request,
+        actor=granter,
+        target=province,
+        detail={"user": user.get_username(), "permission": role},
+    )
+
+
+def national_officials_group():
+    group, _created = Group.objects.get_or_create(name=NATIONAL_OFFICIALS_GROUP)
+    return group
+
+
+def provinces_for_grants(granter):
+    return Province.objects.restrict(granter, access.MANAGE)
