@@ -17,6 +17,9 @@ def home(request):
     user = request.user
     if user.is_staff and access.has_any_scope(user, access.VIEW):
         return redirect("admin:index")
+    if access.has_any_scope(user, access.VIEW):
+        # National officials and province roles: the daily progress report is their work page.
+        return redirect("reports:progress")
     if Facility.objects.restrict(user, access.VIEW).exists():
         return redirect("my_facilities")
     return render(request, "portal/home.html")
