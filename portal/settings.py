@@ -163,6 +163,10 @@ CAMERA_ALLOWED_NETWORKS = env_list("CAMERA_ALLOWED_NETWORKS")
 # Seconds to wait for DNS when a camera address with a host name is saved (0: do not resolve then).
 CAMERA_RESOLVE_TIMEOUT = float(os.environ.get("CAMERA_RESOLVE_TIMEOUT", "") or 2)
 
+# Bulk CSV import of facilities and cameras (portal/csvimport.py): largest file and most rows.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 10000)
+
 # django-guardian: no anonymous user object (anonymous visitors see nothing), permissions of
 # direct foreign-key tables prefetched when listing.
 ANONYMOUS_USER_NAME = None
