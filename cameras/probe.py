@@ -1,0 +1,646 @@
+"""Probe an RTSP/RTSPS camera: can we get video from it, and what does it send?
+
+This is the only module that touches PyAV, and it imports nothing from Django:
+it is called from worker threads (a ThreadPoolExecutor runs many probes at
+once) and from benchmarks.
+
+How the wall-clock ``deadline`` holds
+-------------------------------------
+FFmpeg is stopped cooperatively where it can be and abandoned where it cannot:
+
+* DNS is resolved by us, never by FFmpeg: ``getaddrinfo`` cannot be
+  interrupted, and resolving once also means the address FFmpeg connects to is
+  the one the caller's ``resolve`` hook approved (no DNS-rebinding between an
+  SSRF check and the connect). The URL handed to FFmpeg carries the IP, so
+  rtsps:// goes without SNI (FFmpeg does not verify RTSPS certificates by
+  default anyway).
+* FFmpeg's ``timeout`` option (microseconds; ``stimeout`` is ignored since
+  FFmpeg 5) is a socket *inactivity* limit: it ends silent servers.
+* PyAV's ``timeout=(open, read)`` installs an ``interrupt_callback``, a
+  wall-clock limit per phase: it ends servers that drip one byte per second,
+  which an inactivity limit never catches. PyAV restarts that clock for
+  ``avformat_open_input``, again for ``avformat_find_stream_info`` and again
+  for each ``av_read_frame``; ``find_stream_info`` also *succeeds* when
+  interrupted. Both open phases therefore get half of the remaining budget,
+  so a server that answers the handshake but sends no media is seen as open
+  in time to be reported as ``no_video`` rather than ``timeout``.
+* All of that runs in a daemon thread; the caller waits on an Event until
+  the deadline and then answers from what the thread has seen so far. A
+  thread left behind closes its container when FFmpeg returns, which the
+  limits above bound to about ``read_timeout`` past the deadline.
+
+Measured on a 2-core machine with deadline=3 s (tests/test_probe.py):
+401/403/404/453/503, refused, hang-up, garbage: 5-110 ms; DNS failure
+(NXDOMAIN): ~15 ms; silent server: 1.4 s (FFmpeg inactivity limit);
+byte-dripping server: 1.4 s (interrupt callback); handshake without media:
+2.8 s (``no_video``); resolver sleeping forever: 3.0 s (thread backstop). No
+case returned later than the deadline plus ~10 ms.
+
+Error messages and credentials
+------------------------------
+Credentials live in the URL only in memory, for the duration of the call.
+PyAV's exception text embeds the URL (and, under concurrency, sometimes
+another thread's FFmpeg log line: PyAV keeps one "last error" process-wide),
+so messages are never built from ``str(exc)``: they are fixed sentences,
+plus at most a sanitised RTSP reason phrase, and go through :func:`_scrub`
+as a last line of defence.
+
+FFmpeg's log goes to PyAV's callback (set up at import below) and from there
+only into per-thread captures that this module reads to tell a 453 from a 400
+and a hang-up from garbage; the ``libav`` Python logger is silenced so an
+uncaptured line can never reach stderr.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from urllib.parse import quote, unquote, urlsplit
+
+import av
+import av.error
+import av.logging
+
+logger = logging.getLogger(__name__)
+
+ERROR_KINDS = (
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "busy",
+    "server_error",
+    "refused",
+    "dns",
+    "timeout",
+    "no_video",
+    "invalid",
+)
+
+# RTSP status codes that mean "try again later", not "wrong request":
+# 453 Not Enough Bandwidth is what most cameras send when their session limit
+# is reached; 429 is used by a few HTTP-derived stacks.
+BUSY_STATUS = frozenset({429, 453})
+
+# A stream that delivers fewer packets than this over the sample window is
+# not worth a pts-based frame rate.
+_MIN_FPS_PACKETS = 3
+_MAX_PACKETS = 5000
+# find_stream_info reads this much stream time at most before av.open returns.
+# The default (5 s) plus H.264's decode-delay guessing made av.open on a 5 fps
+# camera take 1.46 s; 0.5 s brings it to 0.85 s. Width/height still come from
+# the SDP's sprop-parameter-sets or the first keyframe.
+_ANALYZE_US = 500_000
+
+_METHOD_FAILED = re.compile(r"method (\w+) failed: (\d+) \((.*)\)")
+_READ_FAILED = re.compile(r"Failed reading RTSP data: (.*)")
+_URL_CREDS = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@'\"]*@")
+
+
+def _configure_av_logging() -> None:
+    # VERBOSE so the per-thread capture also sees "Successfully connected",
+    # which separates "could not connect in time" from "connected, no
+    # answer". Nothing is emitted anywhere: see the module docstring.
+    av.logging.set_level(av.logging.VERBOSE)
+    # PyAV drops a log line identical to the previous one, process-wide: two
+    # probes failing the same way at once would lose one thread's line.
+    av.logging.set_skip_repeated(False)
+    libav = logging.getLogger("libav")
+    libav.addHandler(logging.NullHandler())
+    libav.propagate = False
+
+
+_configure_av_logging()
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    ok: bool
+    error_kind: str = ""  # "" when ok; else one of ERROR_KINDS
+    error_message: str = ""  # short English sentence, never containing credentials
+    codec: str = ""  # e.g. "h264", "hevc"
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None  # from packet timestamps, not wall-clock counts
+    time_to_first_frame_ms: int | None = None  # call start -> first keyframe packet
+    keyframe_interval_s: float | None = None  # if two keyframes were seen
+    bitrate_kbps: float | None = None  # packet bytes over the pts span
+    duration_ms: int = 0  # wall time of the whole call
+
+
+def probe(
+    url: str,
+    username: str | None = None,
+    password: str | None = None,
+    *,
+    open_timeout: float = 5.0,
+    read_timeout: float = 5.0,
+    deadline: float = 10.0,
+    sample_seconds: float = 2.0,
+    resolve=None,
+) -> ProbeResult:
+    """Connect to ``url`` over RTSP/TCP and report what the camera sends.
+
+    ``resolve(host) -> ip`` replaces DNS (for tests, and for an SSRF check by
+    the caller: raising ``PermissionError`` yields ``invalid`` / "address not
+    allowed"). The call returns within ``deadline`` seconds in every case.
+    """
+    t0 = time.monotonic()
+    try:
+        target = _Target.parse(url, username, password)
+    except _BadUrl as exc:
+        return ProbeResult(
+            ok=False, error_kind="invalid", error_message=str(exc), duration_ms=_ms(t0)
+        )
+
+    job = _Job(
+        target,
+        t0=t0,
+        open_timeout=open_timeout,
+        read_timeout=read_timeout,
+        deadline=deadline,
+        sample_seconds=sample_seconds,
+        resolve=resolve,
+    )
+    thread = threading.Thread(target=job.run, name="camera-probe", daemon=True)
+    thread.start()
+    job.done.wait(max(0.0, t0 + deadline - time.monotonic()))
+    result = job.finish()
+    result = replace(result, error_message=_scrub(result.error_message, target.secrets))
+    logger.debug(
+        "probe %s:%s -> %s %s",
+        target.host,
+        target.port or "",
+        result.error_kind or "ok",
+        result.error_message,
+    )
+    return replace(result, duration_ms=_ms(t0))
+
+
+# --------------------------------------------------------------------------
+# URL handling
+
+
+class _BadUrl(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class _Target:
+    scheme: str
+    host: str
+    port: int | None
+    path: str  # path + query, as given
+    userinfo: str  # percent-encoded "user:password", "" without credentials
+    secrets: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, url, username, password) -> _Target:
+        if not isinstance(url, str) or not url:
+            raise _BadUrl("The camera URL is empty.")
+        if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+            raise _BadUrl("The camera URL contains spaces or control characters.")
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            raise _BadUrl("The camera URL is malformed or has an invalid port.") from None
+        scheme = parts.scheme.lower()
+        if scheme not in ("rtsp", "rtsps"):
+            raise _BadUrl("Only rtsp:// and rtsps:// camera URLs are supported.")
+        host = parts.hostname or ""
+        if not host:
+            raise _BadUrl("The camera URL has no host.")
+        if port == 0:
+            raise _BadUrl("The camera URL has an invalid port.")
+        # Credentials embedded in the URL count as well, unless given apart.
+        if username is None and password is None and parts.username is not None:
+            username = unquote(parts.username)
+            password = unquote(parts.password) if parts.password is not None else None
+        userinfo = ""
+        secrets: list[str] = []
+        if username or password:
+            userinfo = quote(username or "", safe="")
+            if password is not None:
+                userinfo += ":" + quote(password, safe="")
+            secrets.append(userinfo)
+            if password:
+                secrets += [password, quote(password, safe=""), quote(password)]
+                secrets.append(f"{username or ''}:{password}")
+        if parts.password:
+            secrets += [parts.password, unquote(parts.password)]
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        return cls(scheme, host, port, path, userinfo, tuple(s for s in secrets if s))
+
+    def av_url(self, ip: str) -> str:
+        host = f"[{ip}]" if ":" in ip else ip
+        port = f":{self.port}" if self.port is not None else ""
+        auth = f"{self.userinfo}@" if self.userinfo else ""
+        return f"{self.scheme}://{auth}{host}{port}{self.path}"
+
+
+def _scrub(text: str, secrets: tuple[str, ...]) -> str:
+    text = _URL_CREDS.sub(r"\1***@", text)
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _ms(since: float) -> int:
+    return int((time.monotonic() - since) * 1000)
+
+
+def _fail(kind: str, message: str) -> ProbeResult:
+    return ProbeResult(ok=False, error_kind=kind, error_message=message)
+
+
+def _first_bytes(ip: str, port: int, timeout: float) -> bytes:
+    """Send a bare OPTIONS and return the start of whatever comes back."""
+    deadline = time.monotonic() + timeout
+    data = b""
+    try:
+        with socket.create_connection((ip, port), timeout=timeout) as sock:
+            host = f"[{ip}]" if ":" in ip else ip
+            sock.sendall(f"OPTIONS rtsp://{host}:{port}/ RTSP/1.0\r\nCSeq: 1\r\n\r\n".encode())
+            while len(data) < 8 and (left := deadline - time.monotonic()) > 0:
+                sock.settimeout(left)
+                chunk = sock.recv(64)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError:
+        pass
+    return data
+
+
+def _default_resolve(host: str) -> str:
+    infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    if not infos:
+        raise socket.gaierror(socket.EAI_NONAME, "no address")
+    return infos[0][4][0]
+
+
+# --------------------------------------------------------------------------
+# The worker
+
+
+class _Job:
+    """State shared between the caller (waiting) and the worker thread."""
+
+    def __init__(
+        self, target, *, t0, open_timeout, read_timeout, deadline, sample_seconds, resolve
+    ):
+        self.target = target
+        self.t0 = t0
+        self.deadline = deadline
+        self.open_timeout = open_timeout
+        self.read_timeout = read_timeout
+        self.sample_seconds = sample_seconds
+        self.resolve = resolve
+        self.done = threading.Event()
+        self.lock = threading.Lock()
+        self.result: ProbeResult | None = None
+        self.abandoned = False
+        self.phase = "resolve"  # -> "connect" -> "read"
+        self.ip = ""
+        self.logs: list = []
+        # Facts, written by the worker under self.lock.
+        self.codec = ""
+        self.width: int | None = None
+        self.height: int | None = None
+        self.time_base: Fraction | None = None
+        self.nominal_rate: Fraction | None = None
+        self.pts: set[int] = set()
+        self.keyframe_pts: set[int] = set()
+        self.bytes = 0
+        self.packets = 0
+        self.first_keyframe_at: float | None = None
+
+    # -- caller side ---------------------------------------------------------
+    def finish(self) -> ProbeResult:
+        with self.lock:
+            if self.result is not None:
+                return self.result
+            self.abandoned = True
+            return self._backstop_result()
+
+    def _backstop_result(self) -> ProbeResult:
+        waited = f"{self.deadline:g} s"
+        if self.phase == "resolve":
+            return _fail("timeout", f"Resolving {self.target.host!r} took longer than {waited}.")
+        if self.phase == "connect":
+            return self._no_answer(waited)
+        if self.first_keyframe_at is not None:
+            return self._facts(ok=True)
+        return self._no_keyframe(waited)
+
+    def _no_answer(self, waited: str) -> ProbeResult:
+        connected = any("Successfully connected" in line[2] for line in list(self.logs))
+        if connected:
+            return _fail(
+                "timeout", f"The camera accepted the connection but did not answer within {waited}."
+            )
+        return _fail("timeout", f"Could not connect to the camera within {waited}.")
+
+    # -- worker side ---------------------------------------------------------
+    def run(self) -> None:
+        try:
+            result = self._work()
+        except BaseException as exc:  # noqa: BLE001
+            # Never let a traceback reach threading.excepthook: PyAV's
+            # exception text contains the credentialed URL.
+            logger.debug("probe worker crashed: %s", type(exc).__name__)
+            result = _fail("invalid", f"Unexpected error while probing ({type(exc).__name__}).")
+        with self.lock:
+            if self.result is None:
+                self.result = result
+        self.done.set()
+
+    def _remaining(self) -> float:
+        return self.t0 + self.deadline - time.monotonic()
+
+    def _work(self) -> ProbeResult:
+        ip_or_fail = self._resolve()
+        if isinstance(ip_or_fail, ProbeResult):
+            return ip_or_fail
+        self.ip = ip_or_fail
+        with self.lock:
+            if self.abandoned:
+                return _fail("timeout", "Abandoned after the deadline.")
+            self.phase = "connect"
+
+        # Leave the caller a little slack so that, normally, the worker's own
+        # precise verdict arrives before the backstop fires.
+        budget = self._remaining() - min(0.3, 0.1 * self.deadline)
+        if budget <= 0.05:
+            return _fail("timeout", f"Resolving {self.target.host!r} used up the deadline.")
+        open_to = min(self.open_timeout, budget / 2)
+        read_to = min(self.read_timeout, budget)
+        io_to = min(self.open_timeout, self.read_timeout, budget / 2)
+        options = {
+            "rtsp_transport": "tcp",
+            "timeout": str(int(io_to * 1_000_000)),
+            # We measure fps from pts ourselves; FFmpeg's 20-frame fps probe
+            # would cost 4 s on a 5 fps camera.
+            "fpsprobesize": "0",
+            "analyzeduration": str(_ANALYZE_US),
+        }
+        with av.logging.Capture() as logs:
+            self.logs = logs
+            container = None
+            try:
+                container = av.open(
+                    self.target.av_url(ip_or_fail), options=options, timeout=(open_to, read_to)
+                )
+                return self._read(container)
+            except av.error.FFmpegError as exc:
+                return self._classify_open_error(exc, time.monotonic() - self.t0)
+            finally:
+                if container is not None:
+                    container.close()
+
+    def _resolve(self) -> str | ProbeResult:
+        host = self.target.host
+        try:
+            if self.resolve is not None:
+                ip = self.resolve(host)
+            else:
+                try:
+                    ip = str(ipaddress.ip_address(host))
+                except ValueError:
+                    ip = _default_resolve(host)
+            return str(ipaddress.ip_address(str(ip).split("%", 1)[0]))
+        except PermissionError:
+            return _fail("invalid", "address not allowed")
+        except (OSError, UnicodeError):
+            return _fail("dns", f"Could not resolve the camera host {host!r}.")
+        except ValueError:
+            return _fail("dns", f"The camera host {host!r} did not resolve to an IP address.")
+
+    def _read(self, container) -> ProbeResult:
+        video = next(iter(container.streams.video), None)
+        if video is None:
+            return _fail("no_video", "The stream has no video track.")
+        cc = video.codec_context
+        with self.lock:
+            self.codec = cc.name if cc is not None else ""
+            self.width = (cc.width or None) if cc is not None else None
+            self.height = (cc.height or None) if cc is not None else None
+            self.time_base = video.time_base
+            self.nominal_rate = video.average_rate or video.guessed_rate
+            self.phase = "read"
+
+        stop_at = self.t0 + self.deadline - min(0.3, 0.1 * self.deadline)
+        span_goal = self.sample_seconds / self.time_base if self.time_base else None
+        packets = 0
+        pts_min = pts_max = None
+        demux = container.demux(video)
+        try:
+            for packet in demux:
+                if packet.size == 0:  # flush packets at EOF
+                    continue
+                now = time.monotonic()
+                packets += 1
+                with self.lock:
+                    self.packets = packets
+                    self.bytes += packet.size
+                    if packet.pts is not None:
+                        self.pts.add(packet.pts)
+                        pts_min = packet.pts if pts_min is None else min(pts_min, packet.pts)
+                        pts_max = packet.pts if pts_max is None else max(pts_max, packet.pts)
+                    if packet.is_keyframe:
+                        # The very first packet after find_stream_info often
+                        # has no pts although it is a real IDR (x265 always).
+                        if self.first_keyframe_at is None:
+                            self.first_keyframe_at = now
+                        if packet.pts is not None:
+                            self.keyframe_pts.add(packet.pts)
+                    span = pts_max - pts_min if pts_min is not None else 0
+                    abandoned = self.abandoned
+                if self.first_keyframe_at is not None and span_goal and span >= span_goal:
+                    break
+                if abandoned or now >= stop_at or packets >= _MAX_PACKETS:
+                    break
+        except av.error.FFmpegError as exc:
+            if self.first_keyframe_at is None:
+                return self._classify_read_error(exc)
+        finally:
+            demux.close()
+
+        with self.lock:
+            if self.first_keyframe_at is None:
+                return self._no_keyframe(f"{time.monotonic() - self.t0:.1f} s")
+            return self._facts(ok=True)
+
+    def _no_keyframe(self, waited: str, why: str = "") -> ProbeResult:
+        """Caller holds self.lock."""
+        if self.packets:
+            msg = f"The camera sent video but no keyframe within {waited}"
+        else:
+            msg = f"The camera answered but sent no video within {waited}"
+        return self._facts(ok=False, kind="no_video", message=f"{msg}{why}.")
+
+    def _facts(self, *, ok: bool, kind: str = "", message: str = "") -> ProbeResult:
+        """Summarise what was seen; caller holds self.lock."""
+        fps = None
+        keyframe_interval = None
+        bitrate = None
+        tb = self.time_base
+        if tb and len(self.pts) >= _MIN_FPS_PACKETS:
+            # Unique pts, not packets: H.264 keyframes arrive as two packets
+            # (parameter sets + IDR) with the same pts, which read as 25.8 fps
+            # on a 25 fps stream.
+            span = float((max(self.pts) - min(self.pts)) * tb)
+            if span > 0:
+                fps = (len(self.pts) - 1) / span
+                # The last frame's bytes belong to one more frame interval.
+                bitrate = self.bytes * 8 / (span + 1 / fps) / 1000
+        # The SDP/stream guess is a last resort: on a stream that sent nothing
+        # it reads 90000 (the RTP clock).
+        if fps is None and ok and self.nominal_rate and 0 < self.nominal_rate <= 300:
+            fps = float(self.nominal_rate)
+        if tb and len(self.keyframe_pts) >= 2:
+            kps = sorted(self.keyframe_pts)
+            keyframe_interval = float((kps[-1] - kps[0]) * tb) / (len(kps) - 1)
+        ttff = None
+        if self.first_keyframe_at is not None:
+            ttff = int((self.first_keyframe_at - self.t0) * 1000)
+        return ProbeResult(
+            ok=ok,
+            error_kind=kind,
+            error_message=message,
+            codec=self.codec,
+            width=self.width,
+            height=self.height,
+            fps=round(fps, 3) if fps is not None else None,
+            time_to_first_frame_ms=ttff,
+            keyframe_interval_s=round(keyframe_interval, 3) if keyframe_interval else None,
+            bitrate_kbps=round(bitrate, 1) if bitrate is not None else None,
+        )
+
+    # -- error classification ----------------------------------------------
+    def _status(self) -> tuple[int, str] | None:
+        """(code, reason) of the last failed RTSP request, from FFmpeg's log."""
+        for _level, _name, message in reversed(list(self.logs)):
+            m = _METHOD_FAILED.search(message)
+            if m:
+                reason = re.sub(r"[^\x20-\x7e]", "", m.group(3)).strip()[:40]
+                return int(m.group(2)), reason
+        return None
+
+    def _read_failure(self) -> str:
+        for _level, _name, message in reversed(list(self.logs)):
+            m = _READ_FAILED.search(message)
+            if m:
+                return m.group(1).strip()
+        return ""
+
+    def _status_text(self, default: str) -> str:
+        status = self._status()
+        if status is None:
+            return default
+        code, reason = status
+        return f"{code} {reason}".strip()
+
+    def _classify_open_error(self, exc: av.error.FFmpegError, elapsed: float) -> ProbeResult:
+        E = av.error
+        creds = bool(self.target.userinfo)
+        if isinstance(exc, E.HTTPUnauthorizedError):
+            if creds:
+                msg = "The camera rejected the username or password"
+            else:
+                msg = "The camera requires a username and password"
+            return _fail("unauthorized", f"{msg} ({self._status_text('401 Unauthorized')}).")
+        if isinstance(exc, E.HTTPForbiddenError):
+            return _fail(
+                "forbidden",
+                f"The camera refused access to this stream ({self._status_text('403 Forbidden')}).",
+            )
+        if isinstance(exc, E.HTTPNotFoundError):
+            return _fail(
+                "not_found",
+                f"The camera has no stream at this path ({self._status_text('404 Not Found')}).",
+            )
+        if isinstance(exc, E.HTTPServerError):
+            return _fail(
+                "server_error",
+                f"The camera reported an internal error ({self._status_text('5xx')}).",
+            )
+        if isinstance(exc, E.HTTPTooManyRequestsError | E.HTTPClientError):
+            return self._from_status(default_text="4xx")
+        if isinstance(exc, E.ConnectionRefusedError):
+            port = self.target.port or (322 if self.target.scheme == "rtsps" else 554)
+            return _fail("refused", f"Connection refused on port {port}.")
+        if isinstance(exc, E.TimeoutError | E.ExitError):
+            return self._no_answer(f"{elapsed:.1f} s")
+        if isinstance(
+            exc,
+            E.ConnectionResetError | E.ConnectionAbortedError | E.BrokenPipeError | E.EOFError,
+        ):
+            return self._closed()
+        if isinstance(exc, E.InvalidDataError):
+            # FFmpeg's RTSP code turns every failed read of a reply into
+            # AVERROR_INVALIDDATA; only its log line tells why.
+            why = self._read_failure().lower()
+            if "timed out" in why or "immediate exit" in why:
+                return self._no_answer(f"{elapsed:.1f} s")
+            if any(w in why for w in ("reset", "end of file", "broken pipe", "closed")):
+                return self._closed()
+            if self._status() is not None:
+                return self._from_status(default_text="")
+            return _fail("invalid", "The camera's reply is not valid RTSP.")
+        if isinstance(exc, E.OSError) and exc.errno in (101, 113):  # ENETUNREACH, EHOSTUNREACH
+            return _fail("refused", "The camera's network is unreachable.")
+        if isinstance(exc, E.ProtocolNotFoundError):
+            return _fail("invalid", "This FFmpeg build cannot speak the URL's protocol.")
+        return _fail("invalid", f"The stream could not be opened ({type(exc).__name__}).")
+
+    def _closed(self) -> ProbeResult:
+        """FFmpeg lost the connection before a usable reply: hang-up or not RTSP?
+
+        FFmpeg cannot tell: a first line that does not start with "RTSP/" is
+        taken for a request *from* the server, answered with 501, and then
+        the close is all it reports. So look at the first bytes ourselves, on
+        a fresh connection to the same address, within the remaining time.
+        """
+        closed = _fail("refused", "The camera closed the connection without answering.")
+        budget = min(1.0, self._remaining() - 0.1)
+        if budget <= 0.05 or self.target.scheme != "rtsp":
+            return closed
+        first = _first_bytes(self.ip, self.target.port or 554, budget)
+        if not first or first.startswith(b"RTSP/"):
+            return closed
+        if first.startswith(b"HTTP/"):
+            return _fail("invalid", "The server on this port speaks HTTP, not RTSP.")
+        return _fail("invalid", "The server on this port does not speak RTSP.")
+
+    def _from_status(self, default_text: str) -> ProbeResult:
+        status = self._status()
+        code = status[0] if status else None
+        text = self._status_text(default_text)
+        if code in BUSY_STATUS:
+            return _fail("busy", f"The camera is busy or at its viewer limit ({text}).")
+        if code is not None and 500 <= code < 600:
+            return _fail("server_error", f"The camera reported an internal error ({text}).")
+        if code is not None and 400 <= code < 500:
+            return _fail("invalid", f"The camera rejected the request ({text}).")
+        return _fail("invalid", "The camera's reply is not valid RTSP.")
+
+    def _classify_read_error(self, exc: av.error.FFmpegError) -> ProbeResult:
+        waited = f"{time.monotonic() - self.t0:.1f} s"
+        E = av.error
+        if isinstance(exc, E.TimeoutError | E.ExitError):
+            why = ""
+        elif isinstance(exc, E.EOFError):
+            why = " (the stream ended)"
+        else:
+            why = " (the connection broke off)"
+        with self.lock:
+            return self._no_keyframe(waited, why)
