@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Request id, client address from trusted proxies only, audit context (not auditlog's own).
+    "portal.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -163,6 +165,26 @@ CAMERA_ALLOWED_NETWORKS = env_list("CAMERA_ALLOWED_NETWORKS")
 # Seconds to wait for DNS when a camera address with a host name is saved (0: do not resolve then).
 CAMERA_RESOLVE_TIMEOUT = float(os.environ.get("CAMERA_RESOLVE_TIMEOUT", "") or 2)
 
+# Stream checks (cameras/tasks.py, cameras/conf.py): a sweep every CAMERA_CHECK_INTERVAL minutes
+# claims the due cameras in batches of CAMERA_CHECK_BATCH_SIZE (one django-q2 task each), a batch
+# probes CAMERA_CHECK_THREADS streams at once; offline after CAMERA_OFFLINE_AFTER failed checks.
+CAMERA_CHECK_INTERVAL = env_int("CAMERA_CHECK_INTERVAL", 5)
+CAMERA_CHECK_BATCH_SIZE = env_int("CAMERA_CHECK_BATCH_SIZE", 50)
+CAMERA_CHECK_THREADS = env_int("CAMERA_CHECK_THREADS", 32)
+CAMERA_OFFLINE_AFTER = env_int("CAMERA_OFFLINE_AFTER", 2)
+# Days of daily uptime rows, ended outages and sweep records kept.
+CAMERA_HISTORY_DAYS = env_int("CAMERA_HISTORY_DAYS", 400)
+# Seconds a batch holds its cameras (a dead batch's cameras are checked again after it), and
+# unfinished checks in a row after which a camera that keeps killing its batch is isolated.
+CAMERA_CHECK_LEASE = env_int("CAMERA_CHECK_LEASE", 300)
+CAMERA_CHECK_CRASH_LIMIT = env_int("CAMERA_CHECK_CRASH_LIMIT", 3)
+# Probe limits in seconds (cameras/probe.py): connect, each read, whole probe, and how much
+# stream to read for frame rate and bit rate.
+CAMERA_PROBE_OPEN_TIMEOUT = float(os.environ.get("CAMERA_PROBE_OPEN_TIMEOUT", "") or 5)
+CAMERA_PROBE_READ_TIMEOUT = float(os.environ.get("CAMERA_PROBE_READ_TIMEOUT", "") or 5)
+CAMERA_PROBE_DEADLINE = float(os.environ.get("CAMERA_PROBE_DEADLINE", "") or 10)
+CAMERA_PROBE_SAMPLE_SECONDS = float(os.environ.get("CAMERA_PROBE_SAMPLE_SECONDS", "") or 2)
+
 # Bulk CSV import of facilities and cameras (portal/csvimport.py): largest file and most rows.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 10000)
@@ -210,8 +232,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # One JSON line per account event in ACCESS_LOG_DIR/access-YYYY-MM-DD.jsonl.
+        "access_file": {"class": "portal.accesslog.DailyFileHandler"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # FFmpeg and django-q2 are chatty at INFO.
-    "loggers": {"libav": {"level": "ERROR"}, "django-q": {"level": "WARNING"}},
+    "loggers": {
+        "libav": {"level": "ERROR"},
+        "django-q": {"level": "WARNING"},
+        "portal.access": {"handlers": ["access_file"], "level": "INFO", "propagate": False},
+    },
 }
+
+# Audit trail (portal/audit.py). Entries and access-log files older than the retention are removed
+# by a daily task; X-Forwarded-For is believed only as far as this many of our own proxies wrote it
+# (0: the portal is reached directly and the header is ignored).
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ACCESS_LOG_DIR = Path(os.environ.get("ACCESS_LOG_DIR", DATA_DIR / "log"))
