@@ -1,0 +1,32 @@
+"""Small formatting filters of the progress pages."""
+
+from django import template
+from django.template.defaultfilters import floatformat
+
+register = template.Library()
+
+
+@register.filter
+def signed(value):
+    """A change as +3 / −2 / 0 (true minus sign), empty when there is nothing to compare with."""
+    if value is None:
+        return ""
+    if value > 0:
+        return f"+{value}"
+    if value < 0:
+        return f"\u2212{-value}"
+    return "0"
+
+
+@register.filter
+def percent(value):
+    """A percentage with one decimal in the active language's format, or a dash."""
+    if value is None:
+        return "\u2014"
+    return f"{floatformat(value, 1)} %"
+
+
+@register.filter
+def field(obj, name):
+    """getattr for templates: the count named `name` of a Counts."""
+    return getattr(obj, name, None)
