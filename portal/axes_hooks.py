@@ -52,10 +52,9 @@ user_locked_out.connect(on_locked_out, dispatch_uid=LOCKED_OUT_UID)
 
 def lockout_response(request, original_response=None, credentials=None):
     """The lock-out page (HTTP 429), translated, telling how long to wait and what else to do."""
+    from axes.helpers import get_cool_off
     from django.conf import settings
     from django.shortcuts import render
-
-    from axes.helpers import get_cool_off
 
     cool_off = get_cool_off(request)
     minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
