@@ -3,11 +3,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cameras.forms import CameraForm
+from cameras.importer import CameraImporter
 from cameras.models import Camera, ConnectionStatus
 from facilities.models import Facility
 from portal import access
 from portal.admin_scope import ScopedAdmin, can, has_scope
 from portal.badges import badge
+from portal.import_views import import_urls
 
 # What an operator engineer may edit on a camera of its province, and set the status to.
 CONNECTION_FIELDS = ["connection_status", "status_reason"]
@@ -17,6 +19,7 @@ OPERATOR_STATUSES = [ConnectionStatus.CONNECTED, ConnectionStatus.SUSPENDED]
 @admin.register(Camera)
 class CameraAdmin(ScopedAdmin):
     form = CameraForm
+    change_list_template = "admin/import_change_list.html"
     fk_scopes = {"facility": (Facility, access.CHANGE)}
     actions = ["decommission_selected"]
     list_display = [
@@ -162,6 +165,10 @@ class CameraAdmin(ScopedAdmin):
                 % {"n": skipped},
                 messages.WARNING,
             )
+
+    def get_urls(self):
+        # Before the admin's own patterns, whose "<object id>/" would swallow "import/".
+        return import_urls(self, CameraImporter) + super().get_urls()
 
     def save_model(self, request, obj, form, change):
         if "connection_status" in form.changed_data:

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Camera, ConnectionStatus
+from facilities.importer import FacilityImporter
 from facilities.models import Facility, Province
 from portal import access
 from portal.admin_scope import ScopedAdmin
 from portal.badges import badge
+from portal.import_views import import_urls
 from portal.query import count_of
 
 
@@ -65,6 +67,7 @@ class ProvinceAdmin(ScopedAdmin):
 
 @admin.register(Facility)
 class FacilityAdmin(ScopedAdmin):
+    change_list_template = "admin/import_change_list.html"
     list_display = [
         "name",
         "province",
@@ -88,6 +91,10 @@ class FacilityAdmin(ScopedAdmin):
             {"fields": ["focal_name", "focal_title", "focal_phone", "focal_email"]},
         ),
     ]
+
+    def get_urls(self):
+        # Before the admin's own patterns, whose "<object id>/" would swallow "import/".
+        return import_urls(self, FacilityImporter) + super().get_urls()
 
     def get_queryset(self, request):
         cameras = Camera.objects.restrict(request.user, access.VIEW)

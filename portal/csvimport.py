@@ -1,0 +1,435 @@
+"""Bulk import from CSV files as people make them in Excel: read, check every row, then write.
+
+An importer (facilities/importer.py, cameras/importer.py) declares its columns and checks a row
+with the same rules as the admin form. `Importer.check(data)` reads a file and returns a Plan with
+every problem found, as "Row N, column C: message" (N as the user sees it: the header is row 1);
+`Importer.apply(data)` checks again and, only if every row is valid, writes everything in one
+transaction, one save per object so each creation gets its audit entry.
+
+Files: UTF-8 with or without BOM (Excel's "CSV UTF-8"), or UTF-16 with BOM (Excel's "Unicode
+text"); comma, semicolon (Excel with Vietnamese regional settings) or tab separated; at most
+IMPORT_MAX_BYTES bytes and IMPORT_MAX_ROWS rows. Values of secret columns never appear in a
+message or a preview.
+"""
+
+import codecs
+import contextlib
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal import access
+
+DELIMITERS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import file: its header key, whether it must be filled, and its help."""
+
+    key: str
+    required: bool = False
+    help: str = ""
+    example: str = ""
+    secret: bool = False
+
+
+@dataclass
+class RowError:
+    """A problem a person can fix: where (row and column as in the file) and what to do."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self):
+        if self.row is not None and self.column:
+            return _("Row %(row)s, column %(column)s: %(message)s") % {
+                "row": self.row,
+                "column": self.column,
+                "message": self.message,
+            }
+        if self.row is not None:
+            return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
+        return str(self.message)
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read (size, encoding, header); no row was looked at."""
+
+    def __init__(self, *errors):
+        super().__init__(*errors)
+        self.errors = [e if isinstance(e, RowError) else RowError(None, None, e) for e in errors]
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict
+
+
+@dataclass
+class PlannedRow:
+    """A valid (so far) row and the unsaved object it becomes."""
+
+    number: int
+    values: dict
+    obj: object = None
+
+
+@dataclass
+class Plan:
+    """What an import would do: the rows, their objects and every error found."""
+
+    rows: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    delimiter: str = ","
+    created: int = 0
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def error_lines(self):
+        return [str(error) for error in self.errors]
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def max_bytes():
+    return getattr(settings, "IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+
+
+def max_rows():
+    return getattr(settings, "IMPORT_MAX_ROWS", 10000)
+
+
+def check_size(size):
+    limit = max_bytes()
+    if size > limit:
+        raise FileRefused(
+            _(
+                "The file is %(size)s; at most %(limit)s can be imported at once. "
+                "Split it into several files."
+            )
+            % {"size": _human_size(size), "limit": _human_size(limit)}
+        )
+
+
+def _human_size(n):
+    if n >= 1024 * 1024:
+        return _("%(n)s MB") % {"n": number_format(n / (1024 * 1024), 1)}
+    if n >= 1024:
+        return _("%(n)s KB") % {"n": number_format(n / 1024, 0)}
+    return _("%(n)s bytes") % {"n": n}
+
+
+def decode(data):
+    """Text of an uploaded file, in Unicode NFC so names typed anywhere compare equal."""
+    check_size(len(data))
+    if data.startswith(codecs.BOM_UTF8):
+        text = data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # Excel's plain "CSV" in Vietnamese Windows is Windows-1258: accents would be lost.
+            line = data[: exc.start].count(b"\n") + 1
+            raise FileRefused(
+                RowError(
+                    line,
+                    None,
+                    _(
+                        "the file is not UTF-8 text. In Excel, use Save As and choose "
+                        "“CSV UTF-8 (Comma delimited) (*.csv)”, then import that file."
+                    ),
+                )
+            ) from None
+    return unicodedata.normalize("NFC", text)
+
+
+def _header_key(cell):
+    return "_".join(cell.strip().strip("\ufeff").casefold().replace("-", " ").split())
+
+
+def sniff_delimiter(first_line, keys):
+    """The delimiter that splits the header into the most known column names."""
+    best, best_score = ",", (-1, -1)
+    for delimiter in DELIMITERS:
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        score = (sum(_header_key(c) in keys for c in cells), len(cells))
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def read_table(text, columns, *, limit_rows=None):
+    """Rows of `text` keyed by column key; raises FileRefused for header or size problems."""
+    keys = {c.key for c in columns}
+    first_line = text.split("\n", 1)[0]
+    delimiter = sniff_delimiter(first_line, keys)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileRefused(_("The file is empty.")) from None
+    except csv.Error as exc:
+        raise FileRefused(RowError(1, None, str(exc))) from None
+
+    header_keys = [_header_key(cell) for cell in header]
+    while header_keys and not header_keys[-1]:
+        header_keys.pop()  # Excel's trailing empty columns
+    errors = []
+    seen = set()
+    for key in header_keys:
+        if not key:
+            errors.append(RowError(1, None, _("a column has no name in the header.")))
+        elif key not in keys:
+            errors.append(
+                RowError(
+                    1,
+                    key,
+                    _("unknown column. The columns are: %(columns)s.")
+                    % {"columns": ", ".join(c.key for c in columns)},
+                )
+            )
+        elif key in seen:
+            errors.append(RowError(1, key, _("this column appears twice in the header.")))
+        seen.add(key)
+    for column in columns:
+        if column.required and column.key not in seen:
+            errors.append(
+                RowError(1, column.key, _("this column is missing from the header (row 1)."))
+            )
+    if errors:
+        raise FileRefused(*errors)
+
+    secret = {c.key for c in columns if c.secret}
+    rows, row_errors = [], []
+    limit = limit_rows if limit_rows is not None else max_rows()
+    number = 1
+    try:
+        for record in reader:
+            number += 1
+            if not any(cell.strip() for cell in record):
+                continue  # blank lines, and Excel's rows of empty cells
+            extra = record[len(header_keys):]
+            if any(cell.strip() for cell in extra):
+                row_errors.append(
+                    RowError(
+                        number,
+                        None,
+                        _(
+                            "%(found)s values, but the header has %(expected)s columns "
+                            "(check the separators and quotes)."
+                        )
+                        % {"found": len(record), "expected": len(header_keys)},
+                    )
+                )
+                continue
+            values = {}
+            for key, cell in zip(header_keys, record, strict=False):
+                values[key] = cell if key in secret else cell.strip()
+            for key in keys:
+                values.setdefault(key, "")
+            rows.append(Row(number, values))
+    except csv.Error as exc:
+        raise FileRefused(RowError(number + 1, None, str(exc))) from None
+    if len(rows) > limit:
+        raise FileRefused(
+            _(
+                "The file has %(count)s rows; at most %(limit)s rows can be imported at once. "
+                "Split it into several files."
+            )
+            % {"count": number_format(len(rows), force_grouping=True),
+               "limit": number_format(limit, force_grouping=True)}
+        )
+    return delimiter, rows, row_errors
+
+
+def template_csv(columns, example_rows):
+    """An import template: header and example rows, UTF-8 with BOM so Excel shows the accents."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([c.key for c in columns])
+    for row in example_rows:
+        writer.writerow([row.get(c.key, "") for c in columns])
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
+
+
+# --- Importing -------------------------------------------------------------------------------
+
+
+def choice_lookup(choices):
+    """Map of what a person may type for a choice (its key, or its label in either language)."""
+    from django.utils import translation
+
+    lookup = {}
+    for language in [code for code, _name in settings.LANGUAGES]:
+        with translation.override(language):
+            for value, label in choices:
+                lookup[unicodedata.normalize("NFC", str(label)).casefold()] = value
+    for value, _label in choices:
+        lookup[value.casefold()] = value
+    return lookup
+
+
+@contextlib.contextmanager
+def acting_as(actor):
+    """Audit entries written inside name `actor`, unless a request already set who acts."""
+    if actor is None:
+        yield
+        return
+    try:
+        from auditlog.context import auditlog_value, set_actor
+    except ImportError:  # pragma: no cover - auditlog is installed
+        yield
+        return
+    try:
+        current = auditlog_value.get()
+    except LookupError:
+        current = None
+    if current and current.get("actor") is not None:
+        yield
+        return
+    with set_actor(actor):
+        yield
+
+
+class Importer:
+    """Base of the facility and camera importers.
+
+    Subclasses set `model`, `columns`, `example_rows` and implement `check_rows(rows, plan)`,
+    which appends RowErrors to plan.errors and PlannedRows (with unsaved objects) to plan.rows.
+    `actor` is the user whose scope applies; None is the system (commands run without --actor).
+    """
+
+    model = None
+    columns = ()
+    example_rows = ()
+    # Columns whose values are keys of a TextChoices (documented on the import page).
+    choice_columns = {}
+    duplicate_message = gettext_lazy("Another user added the same records meanwhile.")
+
+    def __init__(self, actor=None):
+        self.actor = actor
+
+    @classmethod
+    def documented_choices(cls):
+        """[(column key, [(value, label), ...])] for the import page's list of allowed values."""
+        return [(key, list(choices.choices)) for key, choices in cls.choice_columns.items()]
+
+    # Scope ------------------------------------------------------------------------------------
+
+    def restricted(self, model):
+        """Objects of `model` the actor may change (all of them for the system)."""
+        if self.actor is None:
+            return model.objects.all()
+        return model.objects.restrict(self.actor, access.CHANGE)
+
+    # Steps ------------------------------------------------------------------------------------
+
+    def check(self, data):
+        """A Plan for `data` (bytes) with every error; nothing is written."""
+        plan = Plan()
+        try:
+            text = decode(data)
+            plan.delimiter, rows, plan.errors = read_table(text, self.columns)
+        except FileRefused as refused:
+            plan.errors = refused.errors
+            return plan
+        self.check_rows(rows, plan)
+        plan.errors.sort(key=lambda e: (e.row or 0))
+        if plan.errors:
+            # A refused file creates nothing: keep no half-made objects around.
+            for planned in plan.rows:
+                planned.obj = None
+        return plan
+
+    def apply(self, data, *, dry_run=False):
+        """Check `data` and, if every row is valid and not `dry_run`, write it all at once.
+
+        Checking happens inside the writing transaction, so what was checked is what is written;
+        a concurrent writer that wins a uniqueness race turns into an error, not a half import.
+        """
+        try:
+            with transaction.atomic():
+                plan = self.check(data)
+                if plan.errors or dry_run:
+                    return plan
+                with acting_as(self.actor):
+                    plan.created = self.write([planned.obj for planned in plan.rows])
+        except IntegrityError:
+            plan.errors.append(RowError(None, None, str(self.duplicate_message)))
+            plan.created = 0
+        return plan
+
+    def write(self, objects):
+        """Save each object (audit entries, model side effects); returns how many were made."""
+        for obj in objects:
+            obj.save()
+        return len(objects)
+
+    def check_rows(self, rows, plan):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # Helpers for subclasses -------------------------------------------------------------------
+
+    def model_errors(self, obj, number, *, exclude=(), columns=None):
+        """RowErrors of the model's own field rules (validators, choices, lengths, blank)."""
+        from django.core.exceptions import ValidationError
+
+        columns = columns or {c.key for c in self.columns}
+        try:
+            obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            out = []
+            for name, messages in exc.message_dict.items():
+                column = name if name in columns else None
+                for message in messages:
+                    out.append(RowError(number, column, message))
+            return out
+        return []
+
+    def preview_rows(self, plan, limit=200):
+        """The first `limit` rows as displayed: secrets masked, addresses without credentials."""
+        secret = {c.key for c in self.columns if c.secret}
+        shown = []
+        for planned in plan.rows[:limit]:
+            values = []
+            for column in self.columns:
+                value = planned.values.get(column.key, "")
+                if column.key in secret:
+                    value = "••••••" if value else ""
+                else:
+                    value = self.display_value(column.key, value)
+                values.append(value)
+            shown.append((planned.number, values))
+        return shown
+
+    def display_value(self, key, value):
+        return value
+
+
+def parse_count(value):
+    """A whole number as people type it ("120", "1 200", "1.200"); None when empty."""
+    text = value.replace(" ", "").replace("\u00a0", "")
+    if not text:
+        return None
+    if text.replace(".", "").replace(",", "").isdigit() and text[0] not in ".,":
+        digits = text.replace(".", "").replace(",", "")
+        # "1.200" and "1,200" are thousands here: a count of people or cameras has no fraction.
+        groups = text.replace(",", ".").split(".")
+        if len(groups) == 1 or all(len(g) == 3 for g in groups[1:]):
+            return int(digits)
+    raise ValueError(value)
