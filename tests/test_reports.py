@@ -34,15 +34,15 @@ PROGRESS_COLUMNS_VI = [
     "Mã tỉnh",
     "Tỉnh/thành phố",
     "Doanh nghiệp",
-    "Cơ sở",
+    "Cơ sở cách ly",
     "Cơ sở đã kết nối",
     "Camera đã đăng ký",
     "Đủ điều kiện",
     "Không đủ điều kiện",
     "Đã kết nối",
     "Trực tuyến",
-    "Mất kết nối",
-    "Kế hoạch",
+    "Mất tín hiệu",
+    "Camera dự kiến",
     "Tỷ lệ kết nối (%)",
 ]
 PROGRESS_COLUMNS_EN = [
@@ -186,7 +186,9 @@ def export_events(caplog):
 
         if AccountEvent._meta.db_table in connection.introspection.table_names():
             stored = list(
-                AccountEvent.objects.filter(event="export").values_list("detail", flat=True)
+                AccountEvent.objects.filter(event="export")
+                .order_by("pk")
+                .values_list("detail", flat=True)
             )
             if stored:
                 return stored
@@ -370,9 +372,9 @@ def test_progress_export_over_a_range_has_each_day_then_its_total(client, nation
     rows = _csv(response)[1:]
     assert [(r[0], r[1], r[2], r[9]) for r in rows] == [
         ("2021-07-01", "01", "Hà Nội", "2"),
-        ("2021-07-01", "", "Toàn quốc", "2"),
+        ("2021-07-01", "", "Tổng", "2"),
         ("2021-07-02", "01", "Hà Nội", "3"),
-        ("2021-07-02", "", "Toàn quốc", "3"),
+        ("2021-07-02", "", "Tổng", "3"),
     ]
 
 
