@@ -6,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 WIDTH, HEIGHT = 760, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 34, 30
 COLOURS = ("#1f6fb2", "#2b8a3e")
 
 
@@ -38,7 +38,9 @@ def trend_svg(days, series, *, title, labels):
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     first, last = days[0], days[-1]
     span = max((last - first).days, 1)
-    top = nice_ceiling(max((v for line in series for v in line if v is not None), default=0))
+    highest = max((v for line in series for v in line if v is not None), default=0)
+    # Four grid steps of a round whole size: counts never get fractional ticks.
+    top = 4 * nice_ceiling(highest / 4)
 
     def x(day):
         return LEFT + plot_w * ((day - first).days / span if len(days) > 1 else 0.5)
@@ -95,7 +97,7 @@ def trend_svg(days, series, *, title, labels):
         '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
         '<text x="{}" y="{}" class="legend">{}</text>',
         (
-            (LEFT + 10 + 220 * i, TOP + 2, colour, LEFT + 28 + 220 * i, TOP + 12, label)
+            (LEFT + 10 + 260 * i, 6, colour, LEFT + 28 + 260 * i, 16, label)
             for i, (colour, label) in enumerate(zip(COLOURS, labels, strict=False))
         ),
     )
