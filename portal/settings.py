@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Request id, client address from trusted proxies only, audit context (not auditlog's own).
+    "portal.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lock-out page.
@@ -296,8 +298,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # One JSON line per account event in ACCESS_LOG_DIR/access-YYYY-MM-DD.jsonl.
+        "access_file": {"class": "portal.accesslog.DailyFileHandler"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # FFmpeg and django-q2 are chatty at INFO.
-    "loggers": {"libav": {"level": "ERROR"}, "django-q": {"level": "WARNING"}},
+    "loggers": {
+        "libav": {"level": "ERROR"},
+        "django-q": {"level": "WARNING"},
+        "portal.access": {"handlers": ["access_file"], "level": "INFO", "propagate": False},
+    },
 }
+
+# Audit trail (portal/audit.py). Entries and access-log files older than the retention are removed
+# by a daily task; X-Forwarded-For is believed only as far as this many of our own proxies wrote it
+# (0: the portal is reached directly and the header is ignored).
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ACCESS_LOG_DIR = Path(os.environ.get("ACCESS_LOG_DIR", DATA_DIR / "log"))

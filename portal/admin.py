@@ -1,0 +1,300 @@
+"""The audit record in the admin: read-only for every account, scoped like everything else.
+
+Replaces auditlog's stock LogEntry admin (which any staff account with the model permission could
+read in full, with bulk delete) and adds the account events.
+"""
+
+import datetime
+import json
+
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import OuterRef, Subquery
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from facilities.models import Province
+from portal import access, admin_scope, audit
+from portal.models import AccountEvent
+
+# auditlog ships no Vietnamese: its strings that reach our pages, kept in our catalog.
+AUDITLOG_STRINGS = (
+    gettext_noop("Audit log"),
+    gettext_noop("log entry"),
+    gettext_noop("log entries"),
+    gettext_noop("create"),
+    gettext_noop("update"),
+    gettext_noop("delete"),
+    gettext_noop("access"),
+)
+
+
+class ReadOnlyAuditAdmin(admin.ModelAdmin):
+    """Nobody adds, changes or deletes a record here, superusers included."""
+
+    actions = None
+    show_full_result_count = False
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _may_read(self, request):
+        # audit.may_read, with the province-admin question asked once per request for the whole
+        # admin: MANAGE and CHANGE are the same grant (manage_province), CHANGE is the one the
+        # registry admins already ask (portal/admin_scope.py).
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        return access.is_national_viewer(user) or admin_scope.has_scope(request, access.CHANGE)
+
+    def has_view_permission(self, request, obj=None):
+        # Objects come from get_queryset, which is scoped: another province's entry is a 404.
+        return self._may_read(request)
+
+    def has_module_permission(self, request):
+        return self._may_read(request)
+
+    @admin.display(description=_("time"), ordering="timestamp")
+    def when(self, obj):
+        return formats.localize(timezone.localtime(obj.timestamp))
+
+
+class ProvinceFilter(admin.SimpleListFilter):
+    title = _("province")
+    parameter_name = "province"
+    lookup = "province_id"
+
+    def lookups(self, request, model_admin):
+        if access.is_national_viewer(request.user):
+            provinces = Province.objects.all()
+        else:
+            provinces = Province.objects.restrict(request.user, access.MANAGE)
+        return [(str(p.pk), str(p)) for p in provinces.order_by("code")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        try:
+            return queryset.filter(**{self.lookup: int(value)})
+        except ValueError:
+            return queryset.none()
+
+
+class EntryProvinceFilter(ProvinceFilter):
+    lookup = "province_ref"
+
+
+class ObjectTypeFilter(admin.SimpleListFilter):
+    """The audited models (a fixed list: no scan of the log to find its types)."""
+
+    title = _("object type")
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        types = ContentType.objects.get_for_models(*auditlog.get_models())
+        return sorted(
+            ((str(ct.pk), capfirst(model._meta.verbose_name)) for model, ct in types.items()),
+            key=lambda item: str(item[1]),
+        )
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        try:
+            return queryset.filter(content_type_id=int(value))
+        except ValueError:
+            return queryset.none()
+
+
+def _province_name():
+    return Subquery(Province.objects.filter(pk=OuterRef("province_ref")).values("name")[:1])
+
+
+def _display_value(field, value):
+    if value is None or value == "None":
+        return "—"
+    if field is None:
+        return value
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.get_internal_type() == "DateTimeField":
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_naive(moment):
+            # auditlog stores date-times in UTC without their zone.
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return formats.localize(timezone.localtime(moment))
+    return value
+
+
+def changes_table(entry):
+    """The entry's changes as a table of field, before and after, with display values."""
+    changes = entry.changes_dict or {}
+    if not changes:
+        return "—"
+    model = entry.content_type.model_class()
+    rows = []
+    for name, change in sorted(changes.items()):
+        try:
+            field = model._meta.get_field(name) if model is not None else None
+        except FieldDoesNotExist:
+            field = None
+        label = capfirst(getattr(field, "verbose_name", name))
+        if isinstance(change, dict) and change.get("type") == "m2m":
+            operation = _("added") if change.get("operation") == "add" else _("removed")
+            rows.append((label, operation, ", ".join(map(str, change.get("objects", [])))))
+            continue
+        before, after = (list(change) + [None, None])[:2]
+        rows.append((label, _display_value(field, before), _display_value(field, after)))
+    header = format_html(
+        "<tr><th>{}</th><th>{}</th><th>{}</th></tr>", _("field"), _("before"), _("after")
+    )
+    body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+    return format_html("<table>{}{}</table>", header, body)
+
+
+if admin.site.is_registered(LogEntry):
+    admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(ReadOnlyAuditAdmin):
+    list_display = [
+        "when",
+        "action",
+        "object_type",
+        "object_repr",
+        "changed_fields",
+        "actor_name",
+        "remote_addr",
+        "province_name",
+        "cid",
+    ]
+    list_display_links = ["when"]
+    list_select_related = ["content_type", "actor"]
+    list_filter = [
+        "action",
+        ObjectTypeFilter,
+        EntryProvinceFilter,
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        ("timestamp", admin.DateFieldListFilter),
+    ]
+    search_fields = ["object_repr", "actor__username", "=cid", "remote_addr", "changes"]
+    fields = [
+        "when",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_repr",
+        "object_pk",
+        "changes_detail",
+        "remote_addr",
+        "province_name",
+        "cid",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return audit.visible_log_entries(request.user, super().get_queryset(request)).annotate(
+            province_name=_province_name()
+        )
+
+    @admin.display(description=_("object type"), ordering="content_type__model")
+    def object_type(self, obj):
+        model = obj.content_type.model_class()
+        return capfirst(model._meta.verbose_name) if model else obj.content_type.model
+
+    @admin.display(description=_("changed fields"))
+    def changed_fields(self, obj):
+        if obj.action != LogEntry.Action.UPDATE:
+            return "—"
+        return ", ".join(sorted(obj.changes_dict or {})) or "—"
+
+    @admin.display(description=_("changes"))
+    def changes_detail(self, obj):
+        return changes_table(obj)
+
+    @admin.display(description=_("actor"), ordering="actor__username")
+    def actor_name(self, obj):
+        if obj.actor_id is None:
+            return "—"
+        return obj.actor.get_username()
+
+    @admin.display(description=_("province"))
+    def province_name(self, obj):
+        return obj.province_name or "—"
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(ReadOnlyAuditAdmin):
+    list_display = [
+        "when",
+        "event",
+        "username",
+        "account",
+        "remote_addr",
+        "object_repr",
+        "province",
+        "request_id",
+    ]
+    list_display_links = ["when"]
+    list_select_related = ["account", "province"]
+    list_filter = [
+        "event",
+        ProvinceFilter,
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        ("timestamp", admin.DateFieldListFilter),
+    ]
+    search_fields = [
+        "username",
+        "actor__username",
+        "account__username",
+        "object_repr",
+        "remote_addr",
+        "=request_id",
+        "user_agent",
+    ]
+    fields = [
+        "when",
+        "event",
+        "actor",
+        "username",
+        "account",
+        "remote_addr",
+        "user_agent",
+        "request_id",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "province",
+        "detail_text",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return audit.visible_account_events(request.user, super().get_queryset(request))
+
+    @admin.display(description=_("detail"))
+    def detail_text(self, obj):
+        if not obj.detail:
+            return "—"
+        return format_html(
+            "<pre>{}</pre>", json.dumps(obj.detail, ensure_ascii=False, indent=2, sort_keys=True)
+        )
