@@ -19,6 +19,8 @@ Behaviours (``FakeRtspServer.BEHAVIOURS``):
 * ``"http"``     -- an HTTP/1.1 400 reply, then close (a web server on the
   RTSP port).
 * ``"hangup"``   -- accept and close immediately.
+* ``"blackhole"`` -- never complete the TCP handshake (a camera that is
+  switched off or firewalled with DROP).
 """
 
 from __future__ import annotations
@@ -91,7 +93,16 @@ def _response(code: int, cseq: str, extra: str = "", body: str = "") -> bytes:
 
 class FakeRtspServer:
     STATUS_CODES = ("401", "403", "404", "453", "503")
-    BEHAVIOURS = (*STATUS_CODES, "silent", "drip", "no_media", "garbage", "http", "hangup")
+    BEHAVIOURS = (
+        *STATUS_CODES,
+        "silent",
+        "drip",
+        "no_media",
+        "garbage",
+        "http",
+        "hangup",
+        "blackhole",
+    )
 
     def __init__(self, behaviour: str):
         if behaviour not in self.BEHAVIOURS:
@@ -104,7 +115,8 @@ class FakeRtspServer:
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen(16)
+        self._listener.listen(0 if behaviour == "blackhole" else 16)
+        self._fillers: list[socket.socket] = []
         # A blocking accept() would not notice stop(); poll instead.
         self._listener.settimeout(0.1)
         self.port = self._listener.getsockname()[1]
@@ -115,13 +127,33 @@ class FakeRtspServer:
 
     # -- lifecycle -------------------------------------------------------
     def start(self) -> FakeRtspServer:
-        self._acceptor.start()
+        if self.behaviour == "blackhole":
+            self._fill_backlog()
+        else:
+            self._acceptor.start()
         return self
+
+    def _fill_backlog(self) -> None:
+        # Never accept, and occupy the (listen(0)) accept queue: Linux then
+        # drops further SYNs, so connect() hangs as for a host that is down,
+        # without sending a packet off the loopback interface.
+        for _ in range(3):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.connect(("127.0.0.1", self.port))
+            except BlockingIOError:
+                pass
+            self._fillers.append(s)
+        time.sleep(0.05)
 
     def stop(self) -> None:
         self._stop.set()
-        self._acceptor.join(timeout=2)
+        if self._acceptor.is_alive():
+            self._acceptor.join(timeout=2)
         self._listener.close()
+        for s in self._fillers:
+            s.close()
         with self._lock:
             conns, self._conns = self._conns, []
             threads = list(self._threads)

@@ -1,0 +1,142 @@
+"""Pytest fixtures for tests that need RTSP cameras.
+
+Use from a test module with ``from tests.rtsp_helpers import *  # noqa: F403``.
+
+* ``rtsp_farm`` (session): the GStreamer test-pattern server of
+  ``tests/rtsp_farm.py``, run by the SYSTEM python (the venv has no ``gi``),
+  with a random canary password for ``/secure``. It FAILS, never skips, when
+  GStreamer is missing: CI installs it, and a skipped camera suite would pass
+  green while testing nothing.
+* ``fake_rtsp``: factory of misbehaving loopback servers, see
+  ``tests/fake_rtsp.py``; all are stopped after the test.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.fake_rtsp import FakeRtspServer
+
+__all__ = ["RtspFarm", "fake_rtsp", "rtsp_farm", "start_rtsp_farm"]
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+FARM_SCRIPT = Path(__file__).with_name("rtsp_farm.py")
+# gst-rtsp-server starts in ~0.3 s; the margin is for a loaded CI machine.
+READY_TIMEOUT = 30.0
+
+
+@dataclass
+class RtspFarm:
+    port: int
+    password: str
+    username: str = "cam"
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def url(self, path: str, *, with_credentials: bool = False) -> str:
+        auth = f"{self.username}:{self.password}@" if with_credentials else ""
+        return f"rtsp://{auth}127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        proc = self.process
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def start_rtsp_farm(*extra_args: str, password: str | None = None) -> RtspFarm:
+    """Start tests/rtsp_farm.py on a free port and wait for its READY line."""
+    # Characters that must survive percent-encoding in the URL userinfo.
+    password = password or f"Cn{secrets.token_hex(6)}@:/%+"
+    if not os.access(SYSTEM_PYTHON, os.X_OK):
+        pytest.fail(f"{SYSTEM_PYTHON} not found: the RTSP farm needs the system python with gi")
+    stderr = tempfile.TemporaryFile()
+    proc = subprocess.Popen(
+        [SYSTEM_PYTHON, str(FARM_SCRIPT), "--port", "0", "--password", password, *extra_args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+    )
+    line: list[str] = []
+    # readline() has no timeout; a reader thread keeps the wait bounded.
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(READY_TIMEOUT)
+    ready = line[0].split() if line else []
+    if len(ready) != 2 or ready[0] != "READY":
+        proc.kill()
+        proc.wait(timeout=5)
+        stderr.seek(0)
+        err = stderr.read().decode(errors="replace")[-3000:]
+        pytest.fail(
+            f"RTSP farm did not become ready within {READY_TIMEOUT:g} s "
+            f"(exit code {proc.returncode}). Is GStreamer installed for {SYSTEM_PYTHON} "
+            "(python3-gi, gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-*)? "
+            f"stdout={line!r}\nstderr:\n{err}"
+        )
+    return RtspFarm(port=int(ready[1]), password=password, process=proc)
+
+
+# Several test modules import the fixture with `import *`; pytest then holds
+# one fixture definition per module, and each would start its own server.
+# One process per session is enough.
+_farm_lock = threading.Lock()
+_farm: RtspFarm | None = None
+_farm_users = 0
+
+
+@pytest.fixture(scope="session")
+def rtsp_farm():
+    global _farm, _farm_users
+    with _farm_lock:
+        if _farm is None or _farm.process.poll() is not None:
+            _farm = start_rtsp_farm()
+            atexit.register(_farm.stop)
+        _farm_users += 1
+        farm = _farm
+    try:
+        yield farm
+    finally:
+        with _farm_lock:
+            _farm_users -= 1
+            if _farm_users == 0:
+                farm.stop()
+                _farm = None
+
+
+@pytest.fixture
+def fake_rtsp():
+    servers: list[FakeRtspServer] = []
+
+    def make(behaviour: str) -> FakeRtspServer:
+        server = FakeRtspServer(behaviour).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.05) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
