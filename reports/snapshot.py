@@ -14,6 +14,7 @@ the registry: a national snapshot is three queries and two statements of writes.
 
 import dataclasses
 import datetime
+import operator
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
@@ -45,16 +46,17 @@ class Counts:
     cameras_planned: int = 0
 
     def __add__(self, other):
-        return Counts(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+        return Counts(*map(operator.add, self.as_tuple(), other.as_tuple()))
 
     def __sub__(self, other):
-        return Counts(*(a - b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+        return Counts(*map(operator.sub, self.as_tuple(), other.as_tuple()))
 
     def as_tuple(self):
-        return dataclasses.astuple(self)
+        # Not dataclasses.astuple: it deep-copies, and exports call this once per row.
+        return _values(self)
 
     def as_dict(self):
-        return dataclasses.asdict(self)
+        return dict(zip(COUNT_FIELDS, self.as_tuple(), strict=True))
 
     @property
     def percent_facilities_connected(self):
@@ -67,6 +69,7 @@ class Counts:
 
 
 COUNT_FIELDS = tuple(field.name for field in dataclasses.fields(Counts))
+_values = operator.attrgetter(*COUNT_FIELDS)
 
 
 def percent(part, whole):
