@@ -97,8 +97,8 @@ ERROR_KINDS = (
 # is reached; 429 is used by a few HTTP-derived stacks.
 BUSY_STATUS = frozenset({429, 453})
 
-# A stream that delivers fewer packets than this over the sample window is
-# not worth a pts-based frame rate.
+# Fewer distinct timestamps than this over the sample window are not worth a
+# pts-based frame rate.
 _MIN_FPS_PACKETS = 3
 _MAX_PACKETS = 5000
 # find_stream_info reads this much stream time at most before av.open returns.
@@ -364,8 +364,12 @@ class _Job:
         return self._no_keyframe(waited)
 
     def _no_answer(self, waited: str) -> ProbeResult:
-        connected = any("Successfully connected" in line[2] for line in list(self.logs))
-        if connected:
+        lines = [line[2] for line in list(self.logs)]
+        if any(line.startswith("SDP:") for line in lines):
+            return _fail(
+                "timeout", f"The camera did not finish the RTSP handshake within {waited}."
+            )
+        if any("Successfully connected" in line for line in lines):
             return _fail(
                 "timeout", f"The camera accepted the connection but did not answer within {waited}."
             )
@@ -604,23 +608,23 @@ class _Job:
         if isinstance(exc, E.ConnectionRefusedError):
             port = self.target.port or (322 if self.target.scheme == "rtsps" else 554)
             return _fail("refused", f"Connection refused on port {port}.")
-        if isinstance(exc, E.TimeoutError | E.ExitError):
+        # FFmpeg's RTSP code reports a failed read of a reply as
+        # AVERROR_INVALIDDATA, or as EPERM when it happens during SETUP/PLAY
+        # (seen with a server slow to build an x265 pipeline); only its log
+        # line says what the read failure was.
+        why = self._read_failure().lower()
+        if isinstance(exc, E.TimeoutError | E.ExitError) or any(
+            w in why for w in ("timed out", "immediate exit")
+        ):
             return self._no_answer(f"{elapsed:.1f} s")
         if isinstance(
             exc,
             E.ConnectionResetError | E.ConnectionAbortedError | E.BrokenPipeError | E.EOFError,
-        ):
+        ) or any(w in why for w in ("reset", "end of file", "broken pipe", "closed")):
             return self._closed()
+        if self._status() is not None:
+            return self._from_status(default_text="")
         if isinstance(exc, E.InvalidDataError):
-            # FFmpeg's RTSP code turns every failed read of a reply into
-            # AVERROR_INVALIDDATA; only its log line tells why.
-            why = self._read_failure().lower()
-            if "timed out" in why or "immediate exit" in why:
-                return self._no_answer(f"{elapsed:.1f} s")
-            if any(w in why for w in ("reset", "end of file", "broken pipe", "closed")):
-                return self._closed()
-            if self._status() is not None:
-                return self._from_status(default_text="")
             return _fail("invalid", "The camera's reply is not valid RTSP.")
         if isinstance(exc, E.OSError) and exc.errno in (101, 113):  # ENETUNREACH, EHOSTUNREACH
             return _fail("refused", "The camera's network is unreachable.")
@@ -641,8 +645,10 @@ class _Job:
         if budget <= 0.05 or self.target.scheme != "rtsp":
             return closed
         first = _first_bytes(self.ip, self.target.port or 554, budget)
-        if not first or first.startswith(b"RTSP/"):
+        if not first:
             return closed
+        if first.startswith(b"RTSP/"):
+            return _fail("refused", "The camera closed the connection during the RTSP handshake.")
         if first.startswith(b"HTTP/"):
             return _fail("invalid", "The server on this port speaks HTTP, not RTSP.")
         return _fail("invalid", "The server on this port does not speak RTSP.")
