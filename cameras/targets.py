@@ -105,6 +105,20 @@ class Policy:
         return Refusal(str(ip), kind)
 
 
+_cache = {}
+
+
+def current_policy():
+    """The Policy of the current settings, built once per distinct configuration."""
+    key = (tuple(_setting("CAMERA_DENIED_NETWORKS")), tuple(_setting("CAMERA_ALLOWED_NETWORKS")))
+    policy = _cache.get(key)
+    if policy is None:
+        if len(_cache) > 16:
+            _cache.clear()
+        policy = _cache[key] = Policy()
+    return policy
+
+
 def _setting(name):
     value = getattr(settings, name, None) or []
     if isinstance(value, str):
@@ -190,7 +204,7 @@ def check_literal(url, policy=None):
     ip = literal_address(url_host(url))
     if ip is None:
         return None
-    return (policy or Policy()).refusal(ip)
+    return (policy or current_policy()).refusal(ip)
 
 
 def check_on_save(url, timeout=None, policy=None):
@@ -199,7 +213,7 @@ def check_on_save(url, timeout=None, policy=None):
     A name that does not resolve from the portal (yet, or only inside the operator's network) is
     accepted here: it is checked again, on what it resolves to, every time it is probed.
     """
-    policy = policy or Policy()
+    policy = policy or current_policy()
     host = url_host(url)
     if not host:
         return None
@@ -233,7 +247,7 @@ def resolver(timeout=None, policy=None):
     socket.gaierror when the name does not resolve (within `timeout` seconds, if given).
     The policy is read from the settings once, when the resolver is made.
     """
-    policy = policy or Policy()
+    policy = policy or current_policy()
 
     def resolve(host):
         ip = literal_address(host)
