@@ -56,9 +56,18 @@ plus at most a sanitised RTSP reason phrase, and go through :func:`_scrub`
 as a last line of defence.
 
 FFmpeg's log goes to PyAV's callback (set up at import below) and from there
-only into per-thread captures that this module reads to tell a 453 from a 400
-and a hang-up from garbage; the ``libav`` Python logger is silenced so an
-uncaptured line can never reach stderr.
+only into per-thread captures that this module reads to tell a 453 from a 400,
+a stalled handshake from a hang-up, and to spot redirects; the ``libav``
+Python logger is silenced so an uncaptured line can never reach stderr.
+
+Known hole (for whoever relies on ``resolve`` against SSRF)
+-----------------------------------------------------------
+FFmpeg follows an RTSP 301/302 from DESCRIBE on its own, to any host, and
+resolves that host itself. There is no option to stop it, and by the time its
+log says "Redirecting to" it is already connecting. The probe reports every
+redirected stream as ``invalid`` whatever happened next, so the target's
+answer never leaks back, but the target did receive an OPTIONS (and DESCRIBE)
+from this host.
 """
 
 from __future__ import annotations
@@ -109,6 +118,7 @@ _ANALYZE_US = 500_000
 
 _METHOD_FAILED = re.compile(r"method (\w+) failed: (\d+) \((.*)\)")
 _READ_FAILED = re.compile(r"Failed reading RTSP data: (.*)")
+_REDIRECT_LOG = "Redirecting to"
 _URL_CREDS = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@'\"]*@")
 
 
@@ -141,6 +151,17 @@ class ProbeResult:
     keyframe_interval_s: float | None = None  # if two keyframes were seen
     bitrate_kbps: float | None = None  # packet bytes over the pts span
     duration_ms: int = 0  # wall time of the whole call
+
+
+# FFmpeg follows RTSP 3xx itself, to any host, resolving it itself; nothing
+# reaches our ``resolve`` hook. It cannot be switched off, so a redirected
+# probe is at least never reported as a success or with the target's verdict
+# (which would make the probe a port-scanning oracle).
+_REDIRECTED = ProbeResult(
+    ok=False,
+    error_kind="invalid",
+    error_message="The camera redirected to another address; redirects are not allowed.",
+)
 
 
 def probe(
@@ -355,6 +376,8 @@ class _Job:
 
     def _backstop_result(self) -> ProbeResult:
         waited = f"{self.deadline:g} s"
+        if self._redirected():
+            return _REDIRECTED
         if self.phase == "resolve":
             return _fail("timeout", f"Resolving {self.target.host!r} took longer than {waited}.")
         if self.phase == "connect":
@@ -425,8 +448,12 @@ class _Job:
                 container = av.open(
                     self.target.av_url(ip_or_fail), options=options, timeout=(open_to, read_to)
                 )
+                if self._redirected():
+                    return _REDIRECTED
                 return self._read(container)
             except av.error.FFmpegError as exc:
+                if self._redirected():
+                    return _REDIRECTED
                 return self._classify_open_error(exc, time.monotonic() - self.t0)
             finally:
                 if container is not None:
@@ -564,6 +591,9 @@ class _Job:
                 reason = re.sub(r"[^\x20-\x7e]", "", m.group(3)).strip()[:40]
                 return int(m.group(2)), reason
         return None
+
+    def _redirected(self) -> bool:
+        return any(_REDIRECT_LOG in line[2] for line in list(self.logs))
 
     def _read_failure(self) -> str:
         for _level, _name, message in reversed(list(self.logs)):

@@ -19,6 +19,8 @@ Behaviours (``FakeRtspServer.BEHAVIOURS``):
 * ``"http"``     -- an HTTP/1.1 400 reply, then close (a web server on the
   RTSP port).
 * ``"hangup"``   -- accept and close immediately.
+* ``"redirect"`` -- 302 to ``location`` for DESCRIBE (FFmpeg follows it by
+  itself, to any host).
 * ``"blackhole"`` -- never complete the TCP handshake (a camera that is
   switched off or firewalled with DROP).
 """
@@ -36,6 +38,7 @@ _SPROP = "Z0LAH9kAUAW7ARAAAAMAEAAAAwMg8YMkgA==,aMuDyyA="
 
 _REASONS = {
     200: "OK",
+    302: "Moved Temporarily",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
@@ -102,12 +105,15 @@ class FakeRtspServer:
         "http",
         "hangup",
         "blackhole",
+        "redirect",
     )
 
-    def __init__(self, behaviour: str):
+    def __init__(self, behaviour: str, *, location: str | None = None):
         if behaviour not in self.BEHAVIOURS:
             raise ValueError(f"unknown behaviour {behaviour!r}")
         self.behaviour = behaviour
+        # Where "redirect" points; by default a loopback port nobody serves.
+        self.location = location or f"rtsp://127.0.0.1:{closed_port()}/elsewhere"
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._conns: list[socket.socket] = []
@@ -227,6 +233,16 @@ class FakeRtspServer:
                     'WWW-Authenticate: Basic realm="fake"\r\n'
                 )
             conn.sendall(_response(code, headers.get("cseq", "0"), extra))
+
+    def _serve_redirect(self, conn: socket.socket) -> None:
+        buf = bytearray()
+        while (req := self._recv_request(conn, buf)) is not None:
+            method, headers = req
+            cseq = headers.get("cseq", "0")
+            if method == "OPTIONS":
+                conn.sendall(_response(200, cseq, "Public: OPTIONS, DESCRIBE\r\n"))
+            else:
+                conn.sendall(_response(302, cseq, f"Location: {self.location}\r\n"))
 
     def _serve_silent(self, conn: socket.socket) -> None:
         while self._sleep(0.1):

@@ -46,6 +46,9 @@ FAKE_EXPECTATIONS = {
     "hangup": ("refused", "closed the connection"),
     # SYNs dropped: FFmpeg's connect gives up at its inactivity limit.
     "blackhole": ("timeout", "Could not connect"),
+    # FFmpeg follows it (to a closed port here); the verdict must not be the
+    # target's ("refused"), or probes become a port scanner.
+    "redirect": ("invalid", "redirect"),
 }
 
 
@@ -148,6 +151,12 @@ def test_no_media_reports_codec_but_no_fake_facts(fake_rtsp):
     result = timed_probe(fake_rtsp("no_media").url())
     assert result.codec == "h264"
     assert result.fps is None and result.time_to_first_frame_ms is None
+
+
+def test_redirect_to_a_live_stream_is_not_a_success(rtsp_farm):
+    with FakeRtspServer("redirect", location=rtsp_farm.url("/h264_720p")) as server:
+        result = timed_probe(server.url(), resolve=lambda host: "127.0.0.1")
+    assert_failed(result, "invalid", "redirect")
 
 
 def test_closed_port_is_refused():
