@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("delegation/", delegation.delegation, name="delegation"),
     path("facilities/", include("facilities.urls")),
+    path("cameras/", include("cameras.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -46,6 +46,11 @@ class Scope:
             self.snapshots = self.snapshots.filter(province_id__in=ids)
 
     @property
+    def one_province(self):
+        """The province when the scope is exactly one, else None."""
+        return self.provinces[0] if len(self.provinces) == 1 else None
+
+    @property
     def total_label(self):
         return _("National total") if self.national else _("Total")
 
@@ -84,8 +89,11 @@ def progress(request, code=None):
 # --- CSV exports ------------------------------------------------------------------------------
 
 
-def _audited(request, name, filters, stream, language):
-    """The stream's text, then exactly one account event, when it ends or the client leaves."""
+def _audited(request, name, filters, stream, language, target):
+    """The stream's text, then exactly one account event, when it ends or the client leaves.
+
+    target: the one province the export is about, so the event is scoped to it in the audit log.
+    """
     complete = False
     try:
         with translation.override(language):
@@ -95,12 +103,12 @@ def _audited(request, name, filters, stream, language):
         detail = {"export": name, "filters": filters, "rows": stream.count}
         if not complete:
             detail["complete"] = False
-        record_event("export", request, detail=detail)
+        record_event("export", request, target=target, detail=detail)
 
 
-def _csv_response(request, name, filters, stream, filename):
+def _csv_response(request, scope, name, filters, stream, filename):
     response = StreamingHttpResponse(
-        _audited(request, name, filters, stream, translation.get_language()),
+        _audited(request, name, filters, stream, translation.get_language(), scope.one_province),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -140,7 +148,9 @@ def export_progress(request):
     filters = {"start": start.isoformat(), "end": end.isoformat(), "province": data["province"]}
     span = start.isoformat() if start == end else f"{start.isoformat()}_{end.isoformat()}"
     suffix = f"-{scope.province.code}" if scope.province else ""
-    return _csv_response(request, "progress", filters, stream, f"progress-{span}{suffix}.csv")
+    return _csv_response(
+        request, scope, "progress", filters, stream, f"progress-{span}{suffix}.csv"
+    )
 
 
 def _list_export(request, name, build):
@@ -157,7 +167,7 @@ def _list_export(request, name, build):
     day = timezone.localdate().isoformat()
     suffix = f"-{code}" if code else ""
     return _csv_response(
-        request, name, {"province": code or ""}, stream, f"{name}-{day}{suffix}.csv"
+        request, scope, name, {"province": code or ""}, stream, f"{name}-{day}{suffix}.csv"
     )
 
 

@@ -235,6 +235,29 @@ def test_snapshot_stores_one_row_per_province_and_rerunning_a_day_replaces_it(re
     assert (hanoi.facilities_connected, hanoi.cameras_connected) == (2, 3)
 
 
+def test_a_snapshot_taken_by_a_person_is_on_the_audit_trail_the_schedule_is_not(
+    registry, superuser
+):
+    from auditlog.models import LogEntry
+
+    call_command("snapshot_progress", "--date", "2021-07-01", stdout=io.StringIO())
+    assert not LogEntry.objects.get_for_model(DailySnapshot).exists()
+    call_command(
+        "snapshot_progress", "--date", "2021-07-02", "--actor", "root", stdout=io.StringIO()
+    )
+    entries = LogEntry.objects.get_for_model(DailySnapshot)
+    assert entries.count() == 63
+    assert {entry.actor for entry in entries} == {superuser}
+    # Re-running the day rewrites only the provinces whose figures changed.
+    factories.camera(registry["mt"], connection_status="connected", health="online")
+    call_command(
+        "snapshot_progress", "--date", "2021-07-02", "--actor", "root", stdout=io.StringIO()
+    )
+    assert LogEntry.objects.get_for_model(DailySnapshot).count() == 64
+    with pytest.raises(CommandError, match="no such user"):
+        call_command("snapshot_progress", "--actor", "ai-do")
+
+
 def test_snapshot_of_a_day_leaves_other_days_alone(registry):
     take_snapshot(datetime.date(2021, 7, 1))
     take_snapshot(datetime.date(2021, 7, 2))
@@ -422,6 +445,24 @@ def test_bad_export_filters_get_a_message_a_person_can_act_on(client, national):
     assert response.status_code == 404
 
 
+def test_a_province_export_is_filed_under_its_province_in_the_audit_trail(
+    client, hanoi_admin, national, registry
+):
+    from portal.models import AccountEvent
+
+    client.force_login(hanoi_admin)
+    b"".join(client.get(reverse("reports:export_cameras")).streaming_content)
+    client.force_login(national)
+    b"".join(client.get(reverse("reports:export_cameras")).streaming_content)
+    b"".join(client.get(reverse("reports:export_progress"), {"province": "79"}).streaming_content)
+    events = AccountEvent.objects.filter(event="export").order_by("pk")
+    assert [(e.actor, e.province_id) for e in events] == [
+        (hanoi_admin, factories.province("01").pk),
+        (national, None),
+        (national, factories.province("79").pk),
+    ]
+
+
 # --- Exports 2 and 3 --------------------------------------------------------------------------
 
 
@@ -488,7 +529,7 @@ def test_export_streams_in_constant_memory_pieces():
     assert stream.count == 1201
 
 
-def test_export_command_writes_the_progress_csv(registry, tmp_path, caplog):
+def test_export_command_writes_the_progress_csv(registry, tmp_path, caplog, hcm_admin):
     take_snapshot(datetime.date(2021, 7, 1))
     caplog.set_level(logging.INFO, logger="portal.access")
     target = tmp_path / "bao-cao.csv"
@@ -512,6 +553,19 @@ def test_export_command_writes_the_progress_csv(registry, tmp_path, caplog):
         call_command(
             "export_progress", "--date", "2021-07-01", "--province", "99", "--output", str(target)
         )
+    # In a person's name, the file holds what that person may see.
+    call_command(
+        "export_progress",
+        "--date",
+        "2021-07-01",
+        "--actor",
+        "so_tttt_hcm",
+        "--output",
+        str(target),
+        stdout=io.StringIO(),
+    )
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8")[1:])))
+    assert [r[1] for r in rows[1:]] == ["79", ""]
 
 
 # --- Dashboards -------------------------------------------------------------------------------

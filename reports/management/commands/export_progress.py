@@ -5,9 +5,10 @@ from django.utils import timezone, translation
 
 from cameras.models import Camera
 from facilities.models import Facility, Province
-from portal.audit import record_event
+from portal import access
+from portal.audit import acting_as, record_event
 from reports import exports
-from reports.management.commands.snapshot_progress import parse_date
+from reports.management.commands.snapshot_progress import actor, add_actor_argument, parse_date
 from reports.models import DailySnapshot
 
 
@@ -24,17 +25,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--language", default="vi", help="Language of the header: vi (default) or en."
         )
+        add_actor_argument(parser)
 
     def handle(self, *args, **options):
         day = parse_date(options["date"])
-        provinces = Province.objects.order_by("code")
-        snapshots = DailySnapshot.objects.all()
-        facilities, cameras = Facility.objects.all(), Camera.objects.all()
+        who = actor(options["actor"])
+        if options["actor"]:
+            # In a person's name, the export holds what that person may see, as on the web.
+            provinces = Province.objects.restrict(who, access.VIEW)
+            snapshots = DailySnapshot.objects.restrict(who, access.VIEW)
+            facilities = Facility.objects.restrict(who, access.VIEW)
+            cameras = Camera.objects.restrict(who, access.VIEW)
+        else:
+            provinces = Province.objects.all()
+            snapshots = DailySnapshot.objects.all()
+            facilities, cameras = Facility.objects.all(), Camera.objects.all()
+        provinces = provinces.order_by("code")
         code = options["province"]
         if code:
             provinces = provinces.filter(code=code)
             if not provinces.exists():
-                raise CommandError(f"--province {code!r}: no province has this code")
+                raise CommandError(f"--province {code!r}: no province with this code in scope")
             snapshots = snapshots.filter(province__code=code)
             facilities = facilities.filter(province__code=code)
             cameras = cameras.filter(facility__province__code=code)
@@ -56,18 +67,19 @@ class Command(BaseCommand):
                 with open(options["output"], "w", encoding="utf-8", newline="") as fh:
                     for piece in stream:
                         fh.write(piece)
-        record_event(
-            "export",
-            username="manage.py export_progress",
-            detail={
-                "export": "progress",
-                "filters": {
-                    "start": day.isoformat(),
-                    "end": day.isoformat(),
-                    "province": code or "",
+        with acting_as(who):
+            record_event(
+                "export",
+                target=provinces.first() if code else None,
+                detail={
+                    "export": "progress",
+                    "filters": {
+                        "start": day.isoformat(),
+                        "end": day.isoformat(),
+                        "province": code or "",
+                    },
+                    "rows": stream.count,
                 },
-                "rows": stream.count,
-            },
-        )
+            )
         if options["output"] != "-":
             self.stderr.write(f"{stream.count} rows written to {options['output']}.")
