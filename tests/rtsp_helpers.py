@@ -84,8 +84,8 @@ def start_rtsp_farm(*extra_args: str, password: str | None = None) -> RtspFarm:
         stderr.seek(0)
         err = stderr.read().decode(errors="replace")[-3000:]
         pytest.fail(
-            f"RTSP farm did not become ready within {READY_TIMEOUT:g} s "
-            f"(exit code {proc.returncode}). Is GStreamer installed for {SYSTEM_PYTHON} "
+            f"RTSP farm did not print READY (waited up to {READY_TIMEOUT:g} s, "
+            f"exit code {proc.returncode}). Is GStreamer installed for {SYSTEM_PYTHON} "
             "(python3-gi, gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-*)? "
             f"stdout={line!r}\nstderr:\n{err}"
         )

@@ -18,7 +18,7 @@ import pytest
 from cameras.probe import ERROR_KINDS, ProbeResult, probe
 from tests.fake_rtsp import FakeRtspServer, closed_port, sleeping_resolver
 from tests.rtsp_helpers import *  # noqa: F403
-from tests.rtsp_helpers import wait_for
+from tests.rtsp_helpers import start_rtsp_farm, wait_for
 
 DEADLINE = 3.0
 # A bound, not a benchmark: the deadline must hold, with room for a slow CI box.
@@ -294,3 +294,21 @@ def test_concurrent_probes_keep_their_own_verdicts(rtsp_farm, fake_rtsp):
     with ThreadPoolExecutor(len(cases)) as pool:
         results = list(pool.map(lambda c: timed_probe(c[0], deadline=5, sample_seconds=0.5), cases))
     assert [r.error_kind for r in results] == [kind for _, kind in cases]
+
+
+def test_farm_mode_serves_numbered_cameras():
+    """--farm N: the benchmark's cameras, /cam/0..N-1 from one shared encoder."""
+    farm = start_rtsp_farm("--farm", "40", "--farm-size", "320x240@10")
+    try:
+        paths = ["/cam/0", "/cam/39", "/cam/17", "/cam/40"]
+        with ThreadPoolExecutor(len(paths)) as pool:
+            results = list(
+                pool.map(lambda p: timed_probe(farm.url(p), deadline=5, sample_seconds=1), paths)
+            )
+    finally:
+        farm.stop()
+    for result in results[:3]:
+        assert result.ok, result
+        assert (result.width, result.height) == (320, 240)
+        assert result.fps == pytest.approx(10, rel=0.10)
+    assert_failed(results[3], "not_found")
