@@ -52,16 +52,19 @@ class ImportCommand(BaseCommand):
             )
         if options["dry_run"]:
             self.stdout.write(
-                _("All %(count)d rows are valid (dry run: nothing was written).")
+                ngettext(
+                    "The row is valid (dry run: nothing was written).",
+                    "All %(count)d rows are valid (dry run: nothing was written).",
+                    len(plan.rows),
+                )
                 % {"count": len(plan.rows)}
             )
         else:
             self.stdout.write(
-                _("%(count)d %(name)s imported.")
-                % {
-                    "count": plan.created,
-                    "name": name.verbose_name_plural if plan.created != 1 else name.verbose_name,
-                }
+                ngettext("%(count)d %(name)s imported.", "%(count)d %(plural)s imported.",
+                         plan.created)
+                % {"count": plan.created, "name": name.verbose_name,
+                   "plural": name.verbose_name_plural}
             )
 
     def _actor(self, username):
