@@ -11,3 +11,5 @@ class PortalConfig(AppConfig):
         from portal import auditlog_setup
 
         auditlog_setup.setup(self)
+        # Deploy checks of the public development keys (manage.py check --deploy).
+        from portal import checks  # noqa: F401

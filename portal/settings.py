@@ -153,6 +153,7 @@ AXES_CLIENT_IP_CALLABLE = "portal.axes_hooks.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.axes_hooks.lockout_response"
 # The audit trail records logins and lock-outs; axes keeps only its counters (no admin, no log).
 AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True
 
 # Sessions end after SESSION_IDLE_MINUTES without a request (each request renews the cookie).
