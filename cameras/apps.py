@@ -1,7 +1,19 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class CamerasConfig(AppConfig):
     name = "cameras"
     verbose_name = _("Cameras")
+
+    def ready(self):
+        # After every migrate (and test-database set-up): a fresh installation sweeps without a
+        # manual step; the function is idempotent and follows CAMERA_CHECK_INTERVAL.
+        post_migrate.connect(_ensure_schedule, sender=self, dispatch_uid="cameras.ensure_schedule")
+
+
+def _ensure_schedule(sender, using="default", **kwargs):
+    from cameras.schedule import ensure_sweep_schedule
+
+    ensure_sweep_schedule(using=using)

@@ -1,7 +1,7 @@
 """Cameras of the facilities: where they are, how to reach their stream, and their state."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -122,11 +122,55 @@ class Camera(models.Model):
         default=True,
         help_text=_("Check the stream regularly in the background."),
     )
+    # The verdict of the last check against the connection standard (cameras/standard.py).
+    # Reasons are stored as codes with their figures and rendered in the reader's language.
+    verdict_eligible = models.BooleanField(_("meets the standard"), null=True, blank=True)
+    verdict_reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    verdict_standard = models.ForeignKey(
+        "cameras.ConnectionStandard",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="verdicts",
+        verbose_name=_("standard version"),
+    )
+    verdict_at = models.DateTimeField(_("judged at"), null=True, blank=True)
+    # Set when the camera is new or its address or credentials changed: the next check's verdict
+    # decides eligibility even if the camera was eligible before.
+    verdict_pending = models.BooleanField(_("verdict pending"), default=False, editable=False)
+    last_keyframe_interval_s = models.FloatField(
+        _("keyframe interval (s)"), null=True, blank=True
+    )
+    last_bitrate_kbps = models.FloatField(_("bit rate (kbit/s)"), null=True, blank=True)
+    last_ok_at = models.DateTimeField(_("last seen online at"), null=True, blank=True)
+    health_changed_at = models.DateTimeField(_("health changed at"), null=True, blank=True)
+    consecutive_failures = models.PositiveSmallIntegerField(
+        _("consecutive failed checks"), default=0
+    )
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
+    # Sweep bookkeeping (cameras/tasks.py). Not audited: machine state, rewritten every check.
+    next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("check lease until"), null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    # Claims that never reported back; a camera whose checks keep dying (FFmpeg crash) is isolated.
+    unfinished_checks = models.PositiveSmallIntegerField(
+        _("unfinished checks"), default=0, editable=False
+    )
+    check_disabled_reason = models.CharField(
+        _("why checks stopped"),
+        max_length=300,
+        blank=True,
+        help_text=_("Set when the portal stopped checking this camera by itself."),
+    )
+    isolation_notified = models.BooleanField(default=False, editable=False)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = CameraQuerySet.as_manager()
+
+    # What a check depends on: a change of any of these asks for a new check and verdict.
+    CHECK_CONFIG_FIELDS = ("stream_url", "username", "password")
 
     class Meta:
         ordering = ["facility__province__code", "facility__name", "name"]
@@ -142,10 +186,62 @@ class Camera(models.Model):
         indexes = [
             models.Index(fields=["connection_status"], name="cameras_camera_status_idx"),
             models.Index(fields=["health"], name="cameras_camera_health_idx"),
+            models.Index(fields=["check_enabled", "next_check_at"], name="cameras_camera_due_idx"),
+            models.Index(fields=["claim_token"], name="cameras_camera_claim_idx"),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        """Save; a new camera, or a new address or credentials, queues a check after commit."""
+        update_fields = kwargs.get("update_fields")
+        changed = self._check_config_changed(self._state.adding, update_fields)
+        if changed:
+            self.verdict_pending = True
+            self.next_check_at = None
+            self.consecutive_failures = 0
+            self.unfinished_checks = 0
+            if self.check_disabled_reason:
+                # Checks the portal stopped by itself get a new chance with a new address.
+                self.check_enabled = True
+                self.check_disabled_reason = ""
+            if update_fields is not None:
+                kwargs["update_fields"] = {
+                    *update_fields,
+                    "verdict_pending",
+                    "next_check_at",
+                    "consecutive_failures",
+                    "unfinished_checks",
+                    "check_enabled",
+                    "check_disabled_reason",
+                }
+        super().save(*args, **kwargs)
+        self._check_config = self._current_check_config()
+        if changed and self.check_enabled:
+            from cameras import tasks
+
+            tasks.request_check_on_commit(self.pk, using=self._state.db or "default")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._check_config = instance._current_check_config()
+        return instance
+
+    def _current_check_config(self):
+        deferred = self.get_deferred_fields()
+        if any(name in deferred for name in self.CHECK_CONFIG_FIELDS):
+            return None
+        return tuple(getattr(self, name) for name in self.CHECK_CONFIG_FIELDS)
+
+    def _check_config_changed(self, adding, update_fields):
+        if adding:
+            return True
+        loaded = getattr(self, "_check_config", None)
+        if loaded is None:
+            return update_fields is None or bool(set(update_fields) & set(self.CHECK_CONFIG_FIELDS))
+        return loaded != self._current_check_config()
 
     def set_connection_status(self, status, *, by=None, reason=None):
         """Record a new connection status with when it changed and, when connected, by whom.
@@ -168,3 +264,273 @@ class Camera(models.Model):
         if self.last_width and self.last_height:
             return f"{self.last_width}x{self.last_height}"
         return ""
+
+
+class Codec(models.TextChoices):
+    """Video codecs by the names FFmpeg gives them (what a probe reports)."""
+
+    H264 = "h264", _("H.264")
+    HEVC = "hevc", _("H.265 (HEVC)")
+    MJPEG = "mjpeg", _("Motion JPEG")
+    MPEG4 = "mpeg4", _("MPEG-4 Part 2")
+
+
+class ConnectionStandardQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class ConnectionStandard(models.Model):
+    """The technical requirements a camera stream must meet to be connected, in numbered versions.
+
+    Exactly one version is active. A version that judged cameras is never edited: a change makes
+    a new version (the admin does this), so every verdict keeps pointing at the rules it applied.
+    """
+
+    version = models.PositiveIntegerField(_("version"), unique=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=False, editable=False)
+    allowed_schemes = models.CharField(
+        _("accepted address schemes"),
+        max_length=50,
+        default="rtsp,rtsps",
+        help_text=_("Comma-separated, e.g. rtsp,rtsps."),
+    )
+    allowed_codecs = models.CharField(
+        _("accepted video codecs"),
+        max_length=100,
+        default="h264,hevc",
+        help_text=_("Comma-separated codec names: h264 (H.264), hevc (H.265), mjpeg, mpeg4."),
+    )
+    min_width = models.PositiveIntegerField(_("minimum width (pixels)"), default=1280)
+    min_height = models.PositiveIntegerField(_("minimum height (pixels)"), default=720)
+    min_fps = models.FloatField(_("minimum frame rate (frames/s)"), default=10.0)
+    max_first_frame_s = models.FloatField(
+        _("maximum time to first picture (s)"),
+        default=5.0,
+        help_text=_("From opening the stream to the first complete picture (keyframe)."),
+    )
+    note = models.TextField(_("what changed"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True, editable=False)
+
+    objects = ConnectionStandardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("connection standard")
+        verbose_name_plural = _("connection standards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="%(app_label)s_%(class)s_one_active",
+                violation_error_message=_("Only one version of the standard can be active."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_width__gt=0, min_height__gt=0),
+                name="%(app_label)s_%(class)s_resolution_positive",
+                violation_error_message=_("The minimum resolution must be above zero."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_fps__gt=0, max_first_frame_s__gt=0),
+                name="%(app_label)s_%(class)s_rates_positive",
+                violation_error_message=_(
+                    "The minimum frame rate and the time to first picture must be above zero."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return _("Connection standard version %(version)s") % {"version": self.version}
+
+    RULE_FIELDS = (
+        "allowed_schemes",
+        "allowed_codecs",
+        "min_width",
+        "min_height",
+        "min_fps",
+        "max_first_frame_s",
+    )
+
+    @property
+    def schemes(self):
+        return _split(self.allowed_schemes)
+
+    @property
+    def codecs(self):
+        return _split(self.allowed_codecs)
+
+    def codec_labels(self):
+        labels = dict(Codec.choices)
+        return [str(labels.get(code, code)) for code in self.codecs]
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        errors = {}
+        unknown = [code for code in self.codecs if code not in Codec.values]
+        if not self.codecs:
+            errors["allowed_codecs"] = _("Accept at least one codec.")
+        elif unknown:
+            errors["allowed_codecs"] = _(
+                "Unknown codec %(codecs)s; use the names h264, hevc, mjpeg or mpeg4."
+            ) % {"codecs": ", ".join(unknown)}
+        schemes = self.schemes
+        if not schemes:
+            errors["allowed_schemes"] = _("Accept at least one of rtsp and rtsps.")
+        elif set(schemes) - {"rtsp", "rtsps"}:
+            errors["allowed_schemes"] = _("Only rtsp and rtsps can be accepted.")
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def current(cls):
+        """The active version; the defaults of the issue when none was ever saved."""
+        standard = cls.objects.active().first()
+        if standard is None:
+            with transaction.atomic():
+                standard = cls.objects.active().first() or cls.objects.create(
+                    version=(cls.objects.aggregate(v=models.Max("version"))["v"] or 0) + 1,
+                    is_active=True,
+                    activated_at=timezone.now(),
+                )
+        return standard
+
+    def activate(self):
+        """Make this version the active one (the previous one stays as history)."""
+        with transaction.atomic():
+            ConnectionStandard.objects.filter(is_active=True).exclude(pk=self.pk).update(
+                is_active=False
+            )
+            self.is_active = True
+            self.activated_at = timezone.now()
+            self.save(update_fields=["is_active", "activated_at"])
+            # Cameras judged by another version are due for a check, so verdicts follow soon.
+            Camera.objects.exclude(verdict_standard=self).update(next_check_at=None)
+
+
+def _split(value):
+    return [item.strip().lower() for item in (value or "").split(",") if item.strip()]
+
+
+class CameraOutage(models.Model):
+    """One period during which a camera was offline or below the standard (degraded).
+
+    One row per period, not per check: history grows with changes of state, not with probes.
+    """
+
+    camera = models.ForeignKey(
+        "cameras.Camera",
+        on_delete=models.CASCADE,
+        related_name="outages",
+        verbose_name=_("camera"),
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=[(Health.OFFLINE, Health.OFFLINE.label), (Health.DEGRADED, Health.DEGRADED.label)],
+    )
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    error_kind = models.CharField(_("error kind"), max_length=20, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    # E-mail notices (cameras/notify.py) of offline periods: when the start and the end were told.
+    start_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    end_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("outage")
+        verbose_name_plural = _("outages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["camera"],
+                condition=models.Q(ended_at__isnull=True),
+                name="%(app_label)s_%(class)s_one_open",
+                violation_error_message=_("A camera has at most one outage in progress."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["camera", "started_at"], name="cameras_outage_camera_idx"),
+            models.Index(fields=["ended_at"], name="cameras_outage_ended_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.camera_id} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CameraDay(models.Model):
+    """Checks and successful checks of one camera on one local day: the source of uptime."""
+
+    camera = models.ForeignKey(
+        "cameras.Camera",
+        on_delete=models.CASCADE,
+        related_name="days",
+        verbose_name=_("camera"),
+    )
+    day = models.DateField(_("day"))
+    checks = models.PositiveIntegerField(_("checks"), default=0)
+    successes = models.PositiveIntegerField(_("successful checks"), default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("camera day")
+        verbose_name_plural = _("camera days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["camera", "day"],
+                name="%(app_label)s_%(class)s_camera_day",
+                violation_error_message=_("This camera already has a row for this day."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(successes__lte=models.F("checks")),
+                name="%(app_label)s_%(class)s_successes_lte_checks",
+                violation_error_message=_("Successful checks cannot exceed checks."),
+            ),
+        ]
+        indexes = [models.Index(fields=["day"], name="cameras_cameraday_day_idx")]
+
+    def __str__(self):
+        return f"{self.camera_id} {self.day}: {self.successes}/{self.checks}"
+
+
+class SweepTrigger(models.TextChoices):
+    SCHEDULE = "schedule", _("Schedule")
+    COMMAND = "command", _("Command")
+    REQUEST = "request", _("On request")
+
+
+class Sweep(models.Model):
+    """One run of checks over many cameras, split into batches; notices go out when it ends."""
+
+    trigger = models.CharField(
+        _("started by"),
+        max_length=10,
+        choices=SweepTrigger.choices,
+        default=SweepTrigger.SCHEDULE,
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    cameras = models.PositiveIntegerField(_("cameras"), default=0)
+    batches = models.PositiveIntegerField(_("batches"), default=0)
+    batches_done = models.PositiveIntegerField(_("batches done"), default=0)
+    successes = models.PositiveIntegerField(_("successful checks"), default=0)
+    failures = models.PositiveIntegerField(_("failed checks"), default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("sweep")
+        verbose_name_plural = _("sweeps")
+        indexes = [models.Index(fields=["started_at"], name="cameras_sweep_started_idx")]
+
+    def __str__(self):
+        return f"{self.get_trigger_display()} {self.started_at:%Y-%m-%d %H:%M}"

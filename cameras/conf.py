@@ -1,0 +1,69 @@
+"""The stream-check settings (portal/settings.py reads them from the environment), with defaults.
+
+Read through these functions, not at import, so tests can override them with override_settings.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _positive(name, default, kind=int):
+    value = getattr(settings, name, default)
+    try:
+        value = kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a number, e.g. {default}") from exc
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name}={value!r}: must be above zero, e.g. {default}")
+    return value
+
+
+def interval_minutes():
+    """CAMERA_CHECK_INTERVAL: minutes between two checks of a camera (and between sweeps)."""
+    return _positive("CAMERA_CHECK_INTERVAL", 5)
+
+
+def interval():
+    return datetime.timedelta(minutes=interval_minutes())
+
+
+def batch_size():
+    """CAMERA_CHECK_BATCH_SIZE: cameras per django-q2 task."""
+    return _positive("CAMERA_CHECK_BATCH_SIZE", 50)
+
+
+def threads():
+    """CAMERA_CHECK_THREADS: probes at once inside one batch task (PyAV releases the GIL)."""
+    return _positive("CAMERA_CHECK_THREADS", 32)
+
+
+def offline_after():
+    """CAMERA_OFFLINE_AFTER: consecutive failed checks before a camera counts as offline."""
+    return _positive("CAMERA_OFFLINE_AFTER", 2)
+
+
+def history_days():
+    """CAMERA_HISTORY_DAYS: days of daily uptime rows, ended outages and sweeps kept."""
+    return _positive("CAMERA_HISTORY_DAYS", 400)
+
+
+def lease():
+    """CAMERA_CHECK_LEASE: seconds a batch holds its cameras; a dead batch's are free after it."""
+    return datetime.timedelta(seconds=_positive("CAMERA_CHECK_LEASE", 300))
+
+
+def crash_limit():
+    """CAMERA_CHECK_CRASH_LIMIT: checks in a row that never finished before a camera is isolated."""
+    return _positive("CAMERA_CHECK_CRASH_LIMIT", 3)
+
+
+def probe_options():
+    """Timeouts handed to cameras.probe.probe (seconds)."""
+    return {
+        "open_timeout": _positive("CAMERA_PROBE_OPEN_TIMEOUT", 5.0, float),
+        "read_timeout": _positive("CAMERA_PROBE_READ_TIMEOUT", 5.0, float),
+        "deadline": _positive("CAMERA_PROBE_DEADLINE", 10.0, float),
+        "sample_seconds": _positive("CAMERA_PROBE_SAMPLE_SECONDS", 2.0, float),
+    }

@@ -1,0 +1,258 @@
+"""Health of a camera from its checks: state transitions, outage periods, daily uptime.
+
+`assess()` is pure: it takes a camera row, a probe result and its verdict and returns what changes
+(the camera's fields are updated in memory, outages and day counts are described), so a batch can
+write the changes of all its cameras together (cameras/tasks.py).
+
+Rules:
+- online after a good probe that meets the standard; degraded when the stream plays but is below
+  the standard; offline only after CAMERA_OFFLINE_AFTER consecutive failed checks;
+- a busy camera (RTSP 453) is neither a failure nor a success and is not counted in uptime;
+- one CameraOutage row per offline or degraded period, one CameraDay row per camera and day.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import FloatField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Cast, NullIf
+from django.utils import timezone, translation
+
+from cameras import conf
+from cameras.models import CameraDay, CameraOutage, ConnectionStatus, Health, Sweep
+from cameras.standard import DEFINITE_KINDS, reasons_text
+
+# Health fields a check writes: saved with bulk_update, not audited (machine state).
+HEALTH_FIELDS = [
+    "health",
+    "health_changed_at",
+    "consecutive_failures",
+    "failing_since",
+    "last_checked_at",
+    "last_ok_at",
+    "last_codec",
+    "last_width",
+    "last_height",
+    "last_fps",
+    "last_ttff_ms",
+    "last_keyframe_interval_s",
+    "last_bitrate_kbps",
+    "last_error_kind",
+    "last_error_message",
+    "verdict_eligible",
+    "verdict_reasons",
+    "verdict_standard",
+    "verdict_at",
+    "verdict_pending",
+    "next_check_at",
+    "claimed_until",
+    "claim_token",
+    "unfinished_checks",
+]
+
+# Connection status fields a verdict may change: saved per camera so the change is audited.
+STATUS_FIELDS = ["connection_status", "status_reason", "status_changed_at"]
+
+OUTAGE_KINDS = (Health.OFFLINE, Health.DEGRADED)
+# Statuses that follow the verdicts; connected, suspended and decommissioned cameras keep theirs.
+JUDGED_STATUSES = (
+    ConnectionStatus.REGISTERED,
+    ConnectionStatus.ELIGIBLE,
+    ConnectionStatus.INELIGIBLE,
+)
+
+
+def in_default_language(func, *args):
+    """Text stored in the database is written in the portal's language (Vietnamese)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return func(*args)
+
+
+@dataclass
+class Assessment:
+    """What one check changes: the camera (in memory), outages, the day's counts, the status."""
+
+    camera: object
+    counted: bool = False
+    success: bool = False
+    previous_health: str = ""
+    open_outage: CameraOutage | None = None
+    close_outage: CameraOutage | None = None
+    status_changed: bool = False
+    notes: list = field(default_factory=list)
+
+
+def assess(camera, result, verdict, *, now, open_outage=None, offline_after=None, next_check=None):
+    """Update `camera`'s health fields from one probe result and its verdict.
+
+    open_outage: the camera's outage in progress, if any (read by the caller for the whole batch).
+    next_check:  when the camera is due again.
+    """
+    offline_after = offline_after or conf.offline_after()
+    outcome = Assessment(camera=camera, previous_health=camera.health)
+    camera.last_checked_at = now
+    camera.next_check_at = next_check
+    camera.claimed_until = None
+    camera.claim_token = ""
+    camera.unfinished_checks = 0
+
+    if not verdict.conclusive:
+        # Busy: the camera works but has no room for us now. Nothing is concluded.
+        camera.last_error_kind = verdict.error_kind
+        camera.last_error_message = (result.error_message or "")[:300]
+        return outcome
+
+    outcome.counted = True
+    if result.ok:
+        outcome.success = True
+        camera.consecutive_failures = 0
+        camera.failing_since = None
+        camera.last_ok_at = now
+        camera.last_codec = (result.codec or "")[:20]
+        camera.last_width = result.width
+        camera.last_height = result.height
+        camera.last_fps = result.fps
+        camera.last_ttff_ms = result.time_to_first_frame_ms
+        camera.last_keyframe_interval_s = result.keyframe_interval_s
+        camera.last_bitrate_kbps = result.bitrate_kbps
+        camera.last_error_kind = ""
+        camera.last_error_message = ""
+        new_health = Health.ONLINE if verdict.eligible else Health.DEGRADED
+    else:
+        # The last good facts (codec, resolution...) are kept: they say what the camera sent
+        # when it last worked, next to the error of now.
+        camera.consecutive_failures = min(camera.consecutive_failures + 1, 32767)
+        camera.failing_since = camera.failing_since or now
+        camera.last_error_kind = verdict.error_kind[:20]
+        camera.last_error_message = (result.error_message or "")[:300]
+        if camera.consecutive_failures >= offline_after:
+            new_health = Health.OFFLINE
+        else:
+            new_health = camera.health
+
+    camera.verdict_eligible = verdict.eligible
+    camera.verdict_reasons = verdict.as_json()
+    camera.verdict_at = now
+    pending = camera.verdict_pending
+    camera.verdict_pending = False
+
+    if new_health != camera.health:
+        camera.health = new_health
+        camera.health_changed_at = now
+
+    # Outages: driven by the outage row in progress, so a row left open by hand or by an older
+    # version of this code is closed as soon as the state no longer matches it.
+    wanted = new_health if new_health in OUTAGE_KINDS else None
+    if open_outage is not None and open_outage.kind != wanted:
+        open_outage.ended_at = now
+        outcome.close_outage = open_outage
+    if wanted and (open_outage is None or open_outage.kind != wanted):
+        started = camera.failing_since if wanted == Health.OFFLINE else now
+        outcome.open_outage = CameraOutage(
+            camera_id=camera.pk,
+            kind=wanted,
+            started_at=started or now,
+            error_kind=camera.last_error_kind if wanted == Health.OFFLINE else "",
+            reason=in_default_language(reasons_text, verdict.reasons),
+        )
+
+    outcome.status_changed = _judge_status(camera, verdict, pending, new_health)
+    return outcome
+
+
+def _judge_status(camera, verdict, pending, new_health):
+    """Apply the verdict to the connection status of a camera that is not connected yet."""
+    status = camera.connection_status
+    if status not in JUDGED_STATUSES:
+        return False
+    if status == ConnectionStatus.ELIGIBLE and not pending and not verdict.eligible:
+        # An eligible camera is not demoted by one network hiccup: only by what the stream showed
+        # (below standard), a set-up fault (credentials, path...) or by going offline.
+        if not (
+            verdict.reachable
+            or verdict.error_kind in DEFINITE_KINDS
+            or new_health == Health.OFFLINE
+        ):
+            return False
+    new_status = ConnectionStatus.ELIGIBLE if verdict.eligible else ConnectionStatus.INELIGIBLE
+    reason = "" if verdict.eligible else in_default_language(reasons_text, verdict.reasons)
+    if new_status == status and reason == camera.status_reason:
+        return False
+    camera.set_connection_status(new_status, reason=reason)
+    return True
+
+
+def count_days(outcomes):
+    """{camera_id: (checks, successes)} to add to `day`'s rows."""
+    counts = {}
+    for outcome in outcomes:
+        if outcome.counted:
+            checks, successes = counts.get(outcome.camera.pk, (0, 0))
+            counts[outcome.camera.pk] = (checks + 1, successes + int(outcome.success))
+    return counts
+
+
+def add_day_counts(counts, day):
+    """Add check counts to the day's rows: one read, one bulk update, one bulk insert.
+
+    Only the batch holding a camera's lease writes its row, so read-then-write cannot race.
+    """
+    if not counts:
+        return
+    existing = {
+        row.camera_id: row for row in CameraDay.objects.filter(camera_id__in=counts, day=day)
+    }
+    changed, created = [], []
+    for camera_id, (checks, successes) in counts.items():
+        row = existing.get(camera_id)
+        if row is None:
+            created.append(
+                CameraDay(camera_id=camera_id, day=day, checks=checks, successes=successes)
+            )
+        else:
+            row.checks += checks
+            row.successes += successes
+            changed.append(row)
+    if changed:
+        CameraDay.objects.bulk_update(changed, ["checks", "successes"])
+    if created:
+        CameraDay.objects.bulk_create(created)
+
+
+def _uptime(start, end):
+    days = (
+        CameraDay.objects.filter(camera=OuterRef("pk"), day__gte=start, day__lte=end)
+        .order_by()
+        .values("camera")
+        .annotate(
+            pct=Cast(Sum("successes"), FloatField())
+            * Value(100.0)
+            / NullIf(Cast(Sum("checks"), FloatField()), Value(0.0))
+        )
+        .values("pct")
+    )
+    return Subquery(days, output_field=FloatField())
+
+
+def with_uptime(queryset, today=None):
+    """Annotate cameras with uptime_today and uptime_7d (percent, None without checks).
+
+    Two correlated subqueries on the (camera, day) unique index: no query per row.
+    """
+    today = today or timezone.localdate()
+    return queryset.annotate(
+        uptime_today=_uptime(today, today),
+        uptime_7d=_uptime(today - datetime.timedelta(days=6), today),
+    )
+
+
+def purge_history(now=None):
+    """Drop daily rows, ended outages and sweeps older than CAMERA_HISTORY_DAYS."""
+    now = now or timezone.now()
+    keep = datetime.timedelta(days=conf.history_days())
+    cutoff_day = timezone.localdate(now) - keep
+    deleted = CameraDay.objects.filter(day__lt=cutoff_day).delete()[0]
+    deleted += CameraOutage.objects.filter(ended_at__lt=now - keep).delete()[0]
+    deleted += Sweep.objects.filter(started_at__lt=now - keep).delete()[0]
+    return deleted

@@ -1,0 +1,155 @@
+"""E-mail notices to province administrators: cameras that went offline or recovered.
+
+Notices are driven by the outage rows, not by a sweep's memory: an offline period whose start
+(or end) has not been told yet is told by the next sweep that finishes, so a sweep whose batch
+died loses nothing. One e-mail per province, to the users holding manage_province on it (directly
+or through a group, grant still in force) who have an e-mail address; nothing is sent when nothing
+changed. Messages are in the portal's language (Vietnamese).
+"""
+
+import logging
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cameras.models import Camera, CameraOutage, Health
+
+logger = logging.getLogger(__name__)
+
+MANAGE_PERMISSION = "manage_province"
+
+
+def province_admin_emails(province_ids, today=None):
+    """{province id: sorted e-mail addresses of its active administrators}."""
+    from facilities.models import ProvinceGroupObjectPermission, ProvinceUserObjectPermission
+
+    today = today or timezone.localdate()
+    live = Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+    emails = defaultdict(set)
+    direct = (
+        ProvinceUserObjectPermission.objects.filter(
+            live,
+            content_object_id__in=province_ids,
+            permission__codename=MANAGE_PERMISSION,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .values_list("content_object_id", "user__email")
+    )
+    via_group = (
+        ProvinceGroupObjectPermission.objects.filter(
+            live,
+            content_object_id__in=province_ids,
+            permission__codename=MANAGE_PERMISSION,
+            group__user__is_active=True,
+        )
+        .exclude(group__user__email="")
+        .exclude(group__user__email__isnull=True)
+        .values_list("content_object_id", "group__user__email")
+    )
+    for province_id, email in [*direct, *via_group]:
+        emails[province_id].add(email)
+    return {pid: sorted(addresses) for pid, addresses in emails.items()}
+
+
+def _take_pending():
+    """Mark what is to be told as told, inside one transaction, and return it.
+
+    Rows are locked (PostgreSQL, skipping rows another notifier holds) or the whole write is
+    serialised (SQLite), so two sweeps finishing together never tell the same change twice.
+    """
+    now = timezone.now()
+    related = ("camera__facility__province",)
+    with transaction.atomic():
+        went_offline = list(
+            CameraOutage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related(*related)
+            .filter(kind=Health.OFFLINE, start_notified_at__isnull=True)
+            .order_by("started_at")
+        )
+        recovered = list(
+            CameraOutage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related(*related)
+            .filter(kind=Health.OFFLINE, ended_at__isnull=False, end_notified_at__isnull=True)
+            .order_by("ended_at")
+        )
+        isolated = list(
+            Camera.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("facility__province")
+            .filter(isolation_notified=False)
+            .exclude(check_disabled_reason="")
+        )
+        if went_offline:
+            CameraOutage.objects.filter(pk__in=[o.pk for o in went_offline]).update(
+                start_notified_at=now
+            )
+        if recovered:
+            CameraOutage.objects.filter(pk__in=[o.pk for o in recovered]).update(
+                end_notified_at=now
+            )
+        if isolated:
+            # A queryset update: a notice flag is not an edit of the camera worth auditing.
+            Camera.objects.filter(pk__in=[c.pk for c in isolated]).update(isolation_notified=True)
+    return went_offline, recovered, isolated
+
+
+def send_pending():
+    """Send the notices of changes not told yet; returns the number of e-mails sent."""
+    went_offline, recovered, isolated = _take_pending()
+    by_province = defaultdict(lambda: {"offline": [], "recovered": [], "isolated": []})
+    for outage in went_offline:
+        by_province[outage.camera.facility.province]["offline"].append(outage)
+    for outage in recovered:
+        by_province[outage.camera.facility.province]["recovered"].append(outage)
+    for camera in isolated:
+        by_province[camera.facility.province]["isolated"].append(camera)
+    if not by_province:
+        return 0
+    recipients = province_admin_emails([province.pk for province in by_province])
+    sent = 0
+    for province, changes in sorted(by_province.items(), key=lambda item: item[0].code):
+        to = recipients.get(province.pk)
+        if not to:
+            logger.info("no administrator e-mail for province %s: notice not sent", province.code)
+            continue
+        try:
+            _message(province, changes, to).send()
+            sent += 1
+        except Exception as exc:  # noqa: BLE001 - one province's mail server must not stop others
+            logger.error("camera notice for province %s not sent: %s", province.code, exc)
+    return sent
+
+
+def _message(province, changes, to):
+    with translation.override(settings.LANGUAGE_CODE):
+        counts = []
+        if changes["offline"]:
+            n = len(changes["offline"])
+            counts.append(ngettext("%(n)d camera offline", "%(n)d cameras offline", n) % {"n": n})
+        if changes["recovered"]:
+            n = len(changes["recovered"])
+            counts.append(
+                ngettext("%(n)d camera back online", "%(n)d cameras back online", n) % {"n": n}
+            )
+        if changes["isolated"]:
+            n = len(changes["isolated"])
+            counts.append(
+                ngettext("%(n)d camera no longer checked", "%(n)d cameras no longer checked", n)
+                % {"n": n}
+            )
+        subject = _("[Camera portal] %(province)s: %(counts)s") % {
+            "province": province.name,
+            "counts": ", ".join(counts),
+        }
+        body = render_to_string(
+            "cameras/email/health_notice.txt",
+            {"province": province, **changes},
+        )
+    return EmailMessage(subject=subject, body=body, to=to)
