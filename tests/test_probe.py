@@ -39,7 +39,10 @@ FAKE_EXPECTATIONS = {
     # The handshake succeeded, so this is about the stream, not the camera
     # being unreachable: no_video, never timeout.
     "no_media": ("no_video", "no video"),
-    "garbage": ("invalid", "does not speak RTSP"),
+    # Mostly "does not speak RTSP" (our own look at the first bytes); when the
+    # random bytes happen to parse as a reply FFmpeg rejects (~6%), "not
+    # valid RTSP".
+    "garbage": ("invalid", "RTSP"),
     "http": ("invalid", "HTTP"),
     # Accepting and closing at once is what overloaded cameras do; it is the
     # camera refusing us, not invalid data.
