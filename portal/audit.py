@@ -155,12 +155,30 @@ def current_actor(fallback_to_system=True):
         if ctx.request is not None:
             user = getattr(ctx.request, "user", None)
             return user if _authenticated(user) else None
-    from auditlog.context import auditlog_value
-
-    auditlog_ctx = auditlog_value.get(None)
-    if auditlog_ctx and _authenticated(auditlog_ctx.get("actor")):
-        return auditlog_ctx["actor"]
+    actor = _auditlog_set_actor()
+    if actor is not None:
+        return actor
     return system_actor() if fallback_to_system else None
+
+
+def _auditlog_set_actor():
+    """The actor of an auditlog `set_actor` block the code is inside, if any.
+
+    auditlog leaves its context variable set after the block exits (only its signal receiver is
+    disconnected), so the variable alone would name a stale actor: the block counts only while
+    its receiver is connected.
+    """
+    from auditlog.context import auditlog_value
+    from auditlog.models import LogEntry
+    from django.db.models.signals import pre_save
+
+    context = auditlog_value.get(None)
+    if not context or not _authenticated(context.get("actor")):
+        return None
+    key = (context.get("signal_duid"), id(LogEntry))
+    with pre_save.lock:
+        active = any(receiver[0] == key for receiver in pre_save.receivers)
+    return context["actor"] if active else None
 
 
 # --- Province of an audited object -------------------------------------------------------------

@@ -37,15 +37,25 @@ def redact(value):
 
 
 def _is_probe_noise(name):
-    # Written by every probe (cameras/tasks.py): health, last_* facts, leases, failure counters.
+    # Written by the checks (cameras/tasks.py, cameras/health.py): health and the last probe's
+    # facts, verdict bookkeeping, leases, failure counters, scheduling.
     return (
-        name in ("health", "updated_at")
-        or name.startswith("last_")
+        name in ("updated_at", "failing_since", "next_check_at", "isolation_notified")
+        or name.startswith(("health", "last_", "verdict_", "consecutive_", "unfinished_"))
         or "claim" in name
         or "lease" in name
-        or name.startswith("consecutive_")
         or "failure" in name
     )
+
+
+def _camera_noise(model):
+    names = {n for n in _field_names(model) if _is_probe_noise(n)}
+    try:
+        # The checks' own list of what they write without auditing, when it exists.
+        from cameras.health import HEALTH_FIELDS
+    except ImportError:
+        HEALTH_FIELDS = ()
+    return sorted(names | (set(HEALTH_FIELDS) & _field_names(model)))
 
 
 def _field_names(model):
@@ -79,8 +89,9 @@ def audited_models():
         if model is not None:
             result.append((model, {"exclude": ["updated_at"], **options}))
     if Camera is not None:
-        noise = sorted(n for n in _field_names(Camera) if _is_probe_noise(n))
-        result.append((Camera, {"exclude": noise, "redact": ["username", "password"]}))
+        result.append(
+            (Camera, {"exclude": _camera_noise(Camera), "redact": ["username", "password"]})
+        )
     result.append(
         (
             User,
@@ -98,9 +109,12 @@ def audited_models():
 def register(model, *, exclude=(), redact=(), m2m=()):
     names = _field_names(model)
     exclude = [n for n in exclude if n in names]
+    # Reverse relations (a facility's cameras...) would appear in every creation entry as
+    # "cameras.Camera.None": they are the other model's business.
+    reverse = [f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete]
     auditlog.register(
         model,
-        exclude_fields=list(exclude),
+        exclude_fields=list(exclude) + reverse,
         mask_fields=[n for n in redact if n in names],
         mask_callable=REDACT_CALLABLE,
         m2m_fields=set(m2m),
