@@ -46,7 +46,7 @@ def not_connected(facilities, *, limit, cameras=None):
     failing = live & ~Q(cameras__health__in=ONLINE_HEALTH)
     queryset = (
         counted_facilities(facilities)
-        .filter(~Q(has_connected_camera()))
+        .exclude(has_connected_camera())
         .select_related("province")
         .order_by("province__code", "name", "pk")
     )

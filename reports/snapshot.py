@@ -17,7 +17,7 @@ import datetime
 import operator
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from cameras.models import Camera, ConnectionStatus, Health
@@ -90,9 +90,16 @@ def counted_cameras(cameras):
 
 
 def has_connected_camera():
-    """EXISTS condition for a facility queryset: at least one connected camera."""
-    return Exists(
-        Camera.objects.filter(facility=OuterRef("pk"), connection_status=ConnectionStatus.CONNECTED)
+    """Condition on a facility queryset: at least one connected camera.
+
+    An IN-list of the connected cameras' facilities rather than a correlated EXISTS: SQLite
+    builds the list once instead of probing the camera index per facility (4x faster at 10,000
+    facilities, bench/bench_reports.py); PostgreSQL plans both as a hashed semi-join.
+    """
+    return Q(
+        pk__in=Camera.objects.filter(connection_status=ConnectionStatus.CONNECTED)
+        .order_by()
+        .values("facility_id")
     )
 
 
@@ -112,7 +119,7 @@ def counts_by_province(facilities=None, cameras=None):
         .values("province_id")
         .annotate(
             n=Count("pk"),
-            connected=Count("pk", filter=Q(has_connected_camera())),
+            connected=Count("pk", filter=has_connected_camera()),
             planned=Sum("planned_cameras"),
         )
     )
@@ -124,7 +131,11 @@ def counts_by_province(facilities=None, cameras=None):
     camera_rows = (
         counted_cameras(cameras)
         .order_by()
-        .values("facility__province_id")
+        # Grouping on an expression, not the bare column: otherwise SQLite walks facilities in
+        # province order and probes each one's cameras through the index (random reads) just to
+        # skip a sort; a sequential scan of cameras and a sort of 63 groups is 3x faster at
+        # 100,000 cameras. PostgreSQL hash-joins and hash-aggregates either way.
+        .values(province=F("facility__province_id") + 0)
         .annotate(
             registered=Count("pk"),
             eligible=Count("pk", filter=Q(connection_status__in=ELIGIBLE_STATUSES)),
@@ -135,7 +146,7 @@ def counts_by_province(facilities=None, cameras=None):
         )
     )
     for row in camera_rows:
-        counts = result.setdefault(row["facility__province_id"], Counts())
+        counts = result.setdefault(row["province"], Counts())
         counts.cameras_registered = row["registered"]
         counts.cameras_eligible = row["eligible"]
         counts.cameras_ineligible = row["ineligible"]
