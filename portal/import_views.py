@@ -143,13 +143,13 @@ class ImportView(View):
             self.request,
             ngettext(
                 "%(count)d %(name)s imported.",
-                "%(count)d %(name_plural)s imported.",
+                "%(count)d %(plural)s imported.",
                 plan.created,
             )
             % {
                 "count": plan.created,
                 "name": self.opts.verbose_name,
-                "name_plural": self.opts.verbose_name_plural,
+                "plural": self.opts.verbose_name_plural,
             },
         )
         return HttpResponseRedirect(self.url("changelist"))
