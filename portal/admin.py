@@ -32,6 +32,12 @@ AUDITLOG_STRINGS = (
     gettext_noop("update"),
     gettext_noop("delete"),
     gettext_noop("access"),
+    gettext_noop("action"),
+    gettext_noop("timestamp"),
+    gettext_noop("remote address"),
+    gettext_noop("Correlation ID"),
+    gettext_noop("object representation"),
+    gettext_noop("object pk"),
 )
 
 
