@@ -1,0 +1,770 @@
+"""Stream checks end to end: real RTSP servers on loopback, the real task path (django-q2 in sync
+mode), the database as the user sees it afterwards.
+
+The cast: the GStreamer farm (tests/rtsp_farm.py) for cameras that play, the misbehaving fakes
+(tests/fake_rtsp.py) for cameras that fail, and a switchable TCP relay to the farm for a camera
+that goes down and comes back.
+"""
+
+from __future__ import annotations
+
+import datetime
+import socket
+import threading
+import time
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+from django_q.models import Schedule
+
+from cameras import health, tasks
+from cameras.models import (
+    Camera,
+    CameraDay,
+    CameraOutage,
+    ConnectionStandard,
+    ConnectionStatus,
+    Health,
+    Sweep,
+)
+from cameras.schedule import SCHEDULE_NAME
+from cameras.standard import reason_text
+from facilities.models import ProvinceUserObjectPermission
+from tests import factories
+from tests.fake_rtsp import closed_port
+from tests.rtsp_helpers import *  # noqa: F403
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_checks(settings):
+    # Short limits keep the suite quick; the rules under test do not depend on them.
+    settings.CAMERA_PROBE_OPEN_TIMEOUT = 2.0
+    settings.CAMERA_PROBE_READ_TIMEOUT = 2.0
+    settings.CAMERA_PROBE_DEADLINE = 4.0
+    settings.CAMERA_PROBE_SAMPLE_SECONDS = 1.0
+    settings.CAMERA_OFFLINE_AFTER = 2
+    settings.CAMERA_CHECK_THREADS = 8
+    settings.CAMERA_CHECK_BATCH_SIZE = 4
+
+
+@pytest.fixture
+def provinces_loaded():
+    """For tests on committed data (threads): a transactional test before may have flushed the
+    rows the migrations loaded. (serialized_rollback is not used: restoring the serialized audit
+    entries trips over the system account the audit trail creates on the way.)"""
+    from facilities.models import Province
+    from facilities.provinces import load_provinces
+
+    load_provinces(Province)
+
+
+class Relay:
+    """A TCP relay on loopback to a real camera that can be cut (connection refused) and mended.
+
+    The camera's address stays the same while its reachability changes, as when a facility's
+    router goes down.
+    """
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.listener = None
+        self.conns = []
+        self.lock = threading.Lock()
+        self.mend()
+
+    def url(self, path):
+        return f"rtsp://127.0.0.1:{self.port}{path}"
+
+    def mend(self):
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self):
+        listener, self.listener = self.listener, None
+        try:
+            listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        listener.close()
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+@pytest.fixture
+def relay(rtsp_farm):
+    r = Relay(rtsp_farm.port)
+    yield r
+    if r.listener is not None:
+        r.cut()
+
+
+def province_admin(django_user_model, code, email, username=None):
+    user = django_user_model.objects.create_user(
+        username or f"admin{code}", email=email, password="x", is_staff=True
+    )
+    ProvinceUserObjectPermission.objects.create(
+        user=user,
+        content_object=factories.province(code),
+        permission=Permission.objects.get(codename="manage_province"),
+    )
+    return user
+
+
+def farm_camera(farm, path, facility=None, **fields):
+    return factories.camera(facility, stream_url=farm.url(path), **fields)
+
+
+def registered(django_capture_on_commit_callbacks, **create):
+    """Create a camera the way the admin does: its first check runs after the commit."""
+    with django_capture_on_commit_callbacks(execute=True):
+        camera = factories.camera(**create)
+    camera.refresh_from_db()
+    return camera
+
+
+def sweep_all():
+    """One sweep over every enabled camera, due or not (batches run inline: sync mode)."""
+    return tasks.sweep(due_only=False)
+
+
+def english_reasons(camera):
+    with translation.override("en"):
+        return [reason_text(reason) for reason in camera.verdict_reasons]
+
+
+# --------------------------------------------------------------------------
+# The verdict on registration
+
+
+@pytest.mark.parametrize("path, codec", [("/h264_720p", "h264"), ("/h265", "hevc")])
+def test_new_camera_meeting_the_standard_becomes_eligible(
+    rtsp_farm, django_capture_on_commit_callbacks, path, codec
+):
+    camera = registered(django_capture_on_commit_callbacks, stream_url=rtsp_farm.url(path))
+    assert camera.connection_status == ConnectionStatus.ELIGIBLE
+    assert camera.status_reason == ""
+    assert camera.health == Health.ONLINE
+    assert camera.verdict_eligible is True
+    assert camera.verdict_reasons == []
+    assert camera.verdict_standard == ConnectionStandard.current()
+    assert (camera.last_codec, camera.last_width, camera.last_height) == (codec, 1280, 720)
+    assert 20 <= camera.last_fps <= 30
+    assert camera.last_ttff_ms is not None
+    assert camera.verdict_pending is False
+    assert camera.claim_token == "" and camera.claimed_until is None
+
+
+def test_camera_with_credentials_is_checked_with_them(
+    rtsp_farm, django_capture_on_commit_callbacks
+):
+    camera = registered(
+        django_capture_on_commit_callbacks,
+        stream_url=rtsp_farm.url("/secure"),
+        username=rtsp_farm.username,
+        password=rtsp_farm.password,
+    )
+    assert camera.connection_status == ConnectionStatus.ELIGIBLE
+    assert camera.health == Health.ONLINE
+
+
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("/lowres", "resolution 640x480 is below the required 1280x720"),
+        ("/lowfps", "frame rate 5 frames/s is below the required 10 frames/s"),
+    ],
+)
+def test_camera_below_the_standard_is_ineligible_with_the_reason(
+    rtsp_farm, django_capture_on_commit_callbacks, path, expected
+):
+    camera = registered(django_capture_on_commit_callbacks, stream_url=rtsp_farm.url(path))
+    assert camera.connection_status == ConnectionStatus.INELIGIBLE
+    assert [r for r in english_reasons(camera) if r.startswith(expected)], english_reasons(camera)
+    # The stored reason is in Vietnamese, the portal's language.
+    assert camera.status_reason.startswith(("Độ phân giải", "Tốc độ khung hình"))
+    # It plays, below the standard: degraded, with an outage period open.
+    assert camera.health == Health.DEGRADED
+    outage = CameraOutage.objects.get(camera=camera)
+    assert outage.kind == Health.DEGRADED and outage.ended_at is None
+    assert outage.reason == camera.status_reason
+
+
+def test_stricter_standard_version_changes_the_verdict(
+    rtsp_farm, django_capture_on_commit_callbacks
+):
+    camera = registered(django_capture_on_commit_callbacks, stream_url=rtsp_farm.url("/h265"))
+    assert camera.connection_status == ConnectionStatus.ELIGIBLE
+    old = ConnectionStandard.current()
+    stricter = ConnectionStandard.objects.create(
+        version=old.version + 1, allowed_codecs="h264", min_fps=10
+    )
+    stricter.activate()
+    sweep_all()
+    camera.refresh_from_db()
+    assert camera.connection_status == ConnectionStatus.INELIGIBLE
+    assert camera.verdict_standard == stricter
+    assert english_reasons(camera) == [
+        "video codec H.265 (HEVC) is not accepted; set the camera to H.264"
+    ]
+    old.refresh_from_db()
+    assert not old.is_active and ConnectionStandard.current() == stricter
+
+
+FAKE_REASONS = {
+    "401": "the camera refused the user name or password",
+    "403": "the camera refused access to this stream (RTSP 403)",
+    "404": "the camera has no stream at this address (RTSP 404)",
+    "503": "the camera answered with a server error",
+    "silent": "the camera did not answer in time",
+    "no_media": "no video arrived from the stream",
+    "garbage": "the stream could not be read",
+}
+
+
+@pytest.mark.parametrize("behaviour", FAKE_REASONS)
+def test_failing_camera_is_ineligible_with_an_actionable_reason(
+    fake_rtsp, django_capture_on_commit_callbacks, behaviour
+):
+    server = fake_rtsp(behaviour)
+    camera = registered(django_capture_on_commit_callbacks, stream_url=server.url())
+    assert camera.connection_status == ConnectionStatus.INELIGIBLE
+    assert english_reasons(camera)[0].startswith(FAKE_REASONS[behaviour])
+    # One failure is not an outage yet (CAMERA_OFFLINE_AFTER = 2).
+    assert camera.health == Health.UNKNOWN
+    assert camera.consecutive_failures == 1
+    assert not CameraOutage.objects.filter(camera=camera).exists()
+
+
+def test_refused_port_names_the_port(django_capture_on_commit_callbacks):
+    port = closed_port()
+    camera = registered(
+        django_capture_on_commit_callbacks, stream_url=f"rtsp://127.0.0.1:{port}/stream"
+    )
+    assert camera.last_error_kind == "refused"
+    assert english_reasons(camera)[0].startswith(
+        f"the camera refused the connection on port {port}"
+    )
+
+
+def test_busy_camera_is_neither_judged_nor_failed(fake_rtsp, django_capture_on_commit_callbacks):
+    server = fake_rtsp("453")
+    camera = registered(django_capture_on_commit_callbacks, stream_url=server.url())
+    assert camera.connection_status == ConnectionStatus.REGISTERED
+    assert camera.verdict_pending is True  # judged at the next check that gets through
+    assert camera.last_error_kind == "busy"
+    assert camera.consecutive_failures == 0
+    sweep_all()
+    camera.refresh_from_db()
+    assert camera.health == Health.UNKNOWN and camera.consecutive_failures == 0
+    # Busy checks are not counted in uptime either way.
+    assert not CameraDay.objects.filter(camera=camera).exists()
+
+
+def test_loopback_is_refused_by_the_default_policy(
+    rtsp_farm, settings, django_capture_on_commit_callbacks
+):
+    camera = factories.camera(stream_url=rtsp_farm.url("/h264_720p"))
+    settings.CAMERA_ALLOWED_NETWORKS = []
+    sweep_all()
+    camera.refresh_from_db()
+    assert camera.last_error_kind == "denied"
+    assert camera.connection_status == ConnectionStatus.INELIGIBLE
+    assert "127.0.0.1" in camera.status_reason
+
+
+def test_changed_address_is_checked_again(rtsp_farm, django_capture_on_commit_callbacks):
+    camera = registered(django_capture_on_commit_callbacks, stream_url=rtsp_farm.url("/lowres"))
+    assert camera.connection_status == ConnectionStatus.INELIGIBLE
+    camera.stream_url = rtsp_farm.url("/h264_720p")
+    with django_capture_on_commit_callbacks(execute=True):
+        camera.save()
+    camera.refresh_from_db()
+    assert camera.connection_status == ConnectionStatus.ELIGIBLE
+    assert camera.status_reason == ""
+    assert camera.health == Health.ONLINE
+
+
+def test_saving_other_fields_queues_no_check(rtsp_farm, django_capture_on_commit_callbacks):
+    camera = factories.camera(stream_url=rtsp_farm.url("/h264_720p"))
+    camera = Camera.objects.get(pk=camera.pk)
+    camera.vendor = "Hikvision"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        camera.save()
+    assert callbacks == []
+
+
+def test_one_request_for_cameras_saved_in_one_transaction(
+    rtsp_farm, django_capture_on_commit_callbacks
+):
+    facility = factories.facility()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for _ in range(3):
+            farm_camera(rtsp_farm, "/h264_720p", facility)
+    assert len(callbacks) == 1
+    assert Sweep.objects.get().cameras == 3
+    assert set(Camera.objects.values_list("connection_status", flat=True)) == {"eligible"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("provinces_loaded")
+def test_result_for_an_address_changed_during_the_check_is_dropped(rtsp_farm, fake_rtsp):
+    silent = fake_rtsp("silent")  # a probe of it lasts about 2 s
+    camera = factories.camera(stream_url=silent.url(), check_enabled=False)
+    Camera.objects.update(check_enabled=True)
+    planned, tokens = tasks.plan_sweep(ids=[camera.pk], due_only=False)
+
+    def correct_the_address():
+        from django.db import connections
+
+        time.sleep(0.3)
+        try:
+            fresh = Camera.objects.get(pk=camera.pk)
+            fresh.stream_url = rtsp_farm.url("/h264_720p")
+            fresh.save()  # its own check finds the camera leased and leaves it to the batch
+        finally:
+            connections.close_all()
+
+    editor = threading.Thread(target=correct_the_address)
+    editor.start()
+    tasks.check_batch(tokens[0], planned.pk)
+    editor.join()
+    camera.refresh_from_db()
+    # The timeout of the old address was not written for the new one; the new one was checked
+    # right after the batch let the camera go.
+    assert camera.last_error_kind == ""
+    assert (camera.last_codec, camera.last_width) == ("h264", 1280)
+    assert camera.connection_status == ConnectionStatus.ELIGIBLE
+    assert CameraDay.objects.get(camera=camera).checks == 1
+
+
+# --------------------------------------------------------------------------
+# Health, outages, uptime, notices
+
+
+def test_health_outages_uptime_and_notices(relay, django_user_model):
+    hanoi_admin = province_admin(django_user_model, "01", "so-tttt@hanoi.gov.vn")
+    province_admin(django_user_model, "79", "so-tttt@hcm.gov.vn")
+    province_admin(django_user_model, "01", "", username="no-mail")
+    camera = factories.camera(factories.facility("01"), stream_url=relay.url("/h264_720p"))
+    camera.set_connection_status(ConnectionStatus.CONNECTED, by=hanoi_admin)
+    camera.save()
+
+    sweep_all()  # 1: plays
+    camera.refresh_from_db()
+    assert camera.health == Health.ONLINE
+    assert mail.outbox == []  # nothing went offline or recovered
+
+    relay.cut()
+    sweep_all()  # 2: first failure - not offline yet
+    camera.refresh_from_db()
+    assert (camera.health, camera.consecutive_failures) == (Health.ONLINE, 1)
+    assert camera.last_error_kind == "refused"
+    first_failure = camera.failing_since
+    assert mail.outbox == []
+
+    sweep_all()  # 3: second failure - offline
+    camera.refresh_from_db()
+    assert camera.health == Health.OFFLINE
+    # A connected camera keeps its status; only its health follows the checks.
+    assert camera.connection_status == ConnectionStatus.CONNECTED
+    # The facts of the last good check stay next to the error.
+    assert (camera.last_codec, camera.last_width) == ("h264", 1280)
+    outage = CameraOutage.objects.get(camera=camera)
+    assert outage.kind == Health.OFFLINE
+    assert outage.started_at == first_failure and outage.ended_at is None
+    assert outage.error_kind == "refused"
+    assert len(mail.outbox) == 1
+    notice = mail.outbox[0]
+    assert notice.to == ["so-tttt@hanoi.gov.vn"]
+    assert "1 camera mất tín hiệu" in notice.subject
+    assert camera.name in notice.body and camera.facility.name in notice.body
+
+    sweep_all()  # 4: still offline - no new outage, no new notice
+    assert CameraOutage.objects.filter(camera=camera).count() == 1
+    assert len(mail.outbox) == 1
+
+    relay.mend()
+    sweep_all()  # 5: back
+    camera.refresh_from_db()
+    assert camera.health == Health.ONLINE and camera.consecutive_failures == 0
+    outage.refresh_from_db()
+    assert outage.ended_at is not None
+    assert len(mail.outbox) == 2
+    assert "hoạt động trở lại" in mail.outbox[1].subject
+    assert mail.outbox[1].to == ["so-tttt@hanoi.gov.vn"]
+
+    day = CameraDay.objects.get(camera=camera)
+    assert (day.day, day.checks, day.successes) == (timezone.localdate(), 5, 2)
+    annotated = health.with_uptime(Camera.objects.filter(pk=camera.pk)).get()
+    assert annotated.uptime_today == pytest.approx(40.0)
+    assert annotated.uptime_7d == pytest.approx(40.0)
+
+
+def test_uptime_over_seven_days(relay):
+    camera = factories.camera(stream_url=relay.url("/h264_720p"))
+    today = timezone.localdate()
+    CameraDay.objects.create(
+        camera=camera, day=today - datetime.timedelta(days=3), checks=10, successes=5
+    )
+    CameraDay.objects.create(
+        camera=camera, day=today - datetime.timedelta(days=8), checks=10, successes=0
+    )
+    sweep_all()
+    annotated = health.with_uptime(Camera.objects.filter(pk=camera.pk)).get()
+    assert annotated.uptime_today == pytest.approx(100.0)
+    assert annotated.uptime_7d == pytest.approx(6 / 11 * 100)
+
+
+def test_old_history_is_purged(relay, settings):
+    settings.CAMERA_HISTORY_DAYS = 30
+    camera = factories.camera(stream_url=relay.url("/h264_720p"))
+    now = timezone.now()
+    CameraDay.objects.create(camera=camera, day=timezone.localdate() - datetime.timedelta(days=31))
+    keep = CameraDay.objects.create(
+        camera=camera, day=timezone.localdate() - datetime.timedelta(days=29)
+    )
+    CameraOutage.objects.create(
+        camera=camera,
+        kind=Health.OFFLINE,
+        started_at=now - datetime.timedelta(days=40),
+        ended_at=now - datetime.timedelta(days=31),
+        start_notified_at=now,
+        end_notified_at=now,
+    )
+    sweep_all()
+    assert list(CameraDay.objects.exclude(day=timezone.localdate())) == [keep]
+    assert not CameraOutage.objects.exists()
+
+
+def test_batch_writes_do_not_grow_with_its_size(rtsp_farm, settings):
+    """Health of a batch is written in a fixed number of statements, not one per camera."""
+    settings.CAMERA_CHECK_BATCH_SIZE = 50
+    facility = factories.facility()
+
+    def statements_for(n):
+        cameras = [farm_camera(rtsp_farm, "/h264_720p", facility) for _ in range(n)]
+        Camera.objects.filter(pk__in=[c.pk for c in cameras]).update(
+            connection_status=ConnectionStatus.CONNECTED
+        )
+        planned, tokens = tasks.plan_sweep(ids=[c.pk for c in cameras], due_only=False)
+        with CaptureQueriesContext(connection) as queries:
+            tasks.check_batch(tokens[0], planned.pk)
+        assert set(
+            Camera.objects.filter(pk__in=[c.pk for c in cameras]).values_list("health", flat=True)
+        ) == {Health.ONLINE}
+        return len(queries)
+
+    assert statements_for(2) == statements_for(6)
+
+
+# --------------------------------------------------------------------------
+# Leases
+
+
+def test_a_leased_camera_is_not_claimed_by_a_second_sweep(rtsp_farm):
+    cameras = [farm_camera(rtsp_farm, "/h264_720p") for _ in range(5)]
+    first, first_tokens = tasks.plan_sweep(due_only=False)
+    second, second_tokens = tasks.plan_sweep(due_only=False)
+    assert first.cameras == 5
+    assert second.cameras == 0 and second_tokens == []
+    for token in first_tokens:
+        tasks.check_batch(token, first.pk)
+    for camera in cameras:
+        day = CameraDay.objects.get(camera=camera)
+        assert day.checks == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("provinces_loaded")
+def test_two_concurrent_sweeps_never_probe_a_camera_twice(rtsp_farm, settings):
+    settings.CAMERA_CHECK_BATCH_SIZE = 3
+    # Created without their first check (it would run at once: no transaction to wait for).
+    cameras = [farm_camera(rtsp_farm, "/h264_720p", check_enabled=False) for _ in range(12)]
+    Camera.objects.update(check_enabled=True)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def run():
+        from django.db import connections
+
+        try:
+            start.wait()
+            planned, tokens = tasks.plan_sweep(due_only=False)
+            start_batches.wait()
+            for token in tokens:
+                tasks.check_batch(token, planned.pk)
+            outcomes.append(planned.cameras)
+        finally:
+            connections.close_all()
+
+    start_batches = threading.Barrier(2)
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes)[0] >= 0 and sum(outcomes) == 12
+    checks = dict(CameraDay.objects.values_list("camera_id", "checks"))
+    assert checks == {camera.pk: 1 for camera in cameras}
+
+
+def test_an_expired_lease_is_claimed_again_and_the_late_batch_writes_nothing(rtsp_farm):
+    camera = farm_camera(rtsp_farm, "/h264_720p")
+    dead, dead_tokens = tasks.plan_sweep(due_only=False)
+    assert dead.cameras == 1
+    # The worker running that batch died; nothing happens until the lease runs out.
+    assert tasks.plan_sweep(due_only=False)[0].cameras == 0
+    Camera.objects.filter(pk=camera.pk).update(
+        claimed_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    retry, retry_tokens = tasks.plan_sweep(due_only=False)
+    assert retry.cameras == 1
+    camera.refresh_from_db()
+    assert camera.unfinished_checks == 2
+    # The late batch of the dead sweep shows up after all: its camera is no longer its own.
+    assert tasks.check_batch(dead_tokens[0], dead.pk)["cameras"] == 0
+    assert tasks.check_batch(retry_tokens[0], retry.pk)["cameras"] == 1
+    camera.refresh_from_db()
+    assert camera.health == Health.ONLINE and camera.unfinished_checks == 0
+    assert camera.claim_token == ""
+    assert CameraDay.objects.get(camera=camera).checks == 1
+
+
+def test_camera_that_keeps_killing_its_batch_is_isolated_and_reported(
+    rtsp_farm, settings, django_user_model
+):
+    settings.CAMERA_CHECK_CRASH_LIMIT = 3
+    province_admin(django_user_model, "01", "so-tttt@hanoi.gov.vn")
+    facility = factories.facility("01")
+    bad = farm_camera(rtsp_farm, "/h264_720p", facility, name="Camera gây lỗi")
+    good = [farm_camera(rtsp_farm, "/h264_720p", facility) for _ in range(3)]
+    past = timezone.now() - datetime.timedelta(seconds=1)
+
+    planned, tokens = tasks.plan_sweep(due_only=False)
+    assert len(tokens) == 1  # all four in one batch, which dies
+    Camera.objects.update(claimed_until=past)
+    # Next sweep: every camera of the dead batch is suspect and checked alone.
+    planned, tokens = tasks.plan_sweep(due_only=False)
+    assert len(tokens) == 4
+    for camera in good:
+        token = Camera.objects.get(pk=camera.pk).claim_token
+        tasks.check_batch(token, planned.pk)
+    Camera.objects.filter(pk=bad.pk).update(claimed_until=past)  # it died alone, again
+    planned, tokens = tasks.plan_sweep(due_only=False)
+    Camera.objects.filter(pk=bad.pk).update(claimed_until=past)  # and again
+    mail.outbox.clear()
+    planned, tokens = tasks.plan_sweep(due_only=False)
+    assert tokens == []
+    tasks._finish(planned.pk)
+    bad.refresh_from_db()
+    assert bad.check_enabled is False
+    assert "3" in bad.check_disabled_reason
+    assert all(Camera.objects.get(pk=c.pk).check_enabled for c in good)
+    assert len(mail.outbox) == 1 and bad.name in mail.outbox[0].body
+    # A new address is a new chance.
+    bad.stream_url = rtsp_farm.url("/h265")
+    bad.save()
+    bad.refresh_from_db()
+    assert bad.check_enabled is True and bad.check_disabled_reason == ""
+
+
+# --------------------------------------------------------------------------
+# Audit, schedule, admin, command
+
+
+def test_verdict_status_change_is_audited_as_the_system(
+    rtsp_farm, django_capture_on_commit_callbacks
+):
+    from auditlog.models import LogEntry
+
+    from portal.audit import system_actor
+
+    camera = registered(django_capture_on_commit_callbacks, stream_url=rtsp_farm.url("/lowres"))
+    entries = [
+        entry
+        for entry in LogEntry.objects.get_for_object(camera)
+        if entry.action == LogEntry.Action.UPDATE
+        and "connection_status" in (entry.changes_dict or {})
+    ]
+    assert len(entries) == 1
+    assert entries[0].actor == system_actor()
+    assert entries[0].changes_dict["connection_status"][1] == "ineligible"
+    for entry in LogEntry.objects.get_for_object(camera):
+        assert "health" not in (entry.changes_dict or {})
+
+
+def test_sweep_schedule_exists_after_migrate():
+    schedule = Schedule.objects.get(name=SCHEDULE_NAME)
+    assert schedule.func == "cameras.tasks.sweep"
+    assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes == 5
+    assert schedule.repeats == -1
+
+
+def test_sweep_takes_only_due_cameras(rtsp_farm):
+    camera = farm_camera(rtsp_farm, "/h264_720p")
+    assert tasks.sweep()["cameras"] == 1
+    camera.refresh_from_db()
+    assert camera.next_check_at > timezone.now()
+    assert tasks.sweep()["cameras"] == 0
+    Camera.objects.update(next_check_at=timezone.now())
+    assert tasks.sweep()["cameras"] == 1
+
+
+def test_check_now_admin_action(rtsp_farm, admin_client_vi):
+    camera = farm_camera(rtsp_farm, "/lowfps")
+    disabled = farm_camera(rtsp_farm, "/h264_720p", check_enabled=False)
+    response = admin_client_vi.post(
+        "/admin/cameras/camera/",
+        {"action": "check_now", "_selected_action": [camera.pk, disabled.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    camera.refresh_from_db()
+    disabled.refresh_from_db()
+    assert camera.connection_status == ConnectionStatus.INELIGIBLE
+    assert disabled.last_checked_at is None
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("1" in m for m in messages) and len(messages) == 2
+
+
+def test_camera_page_shows_facts_and_reasons(rtsp_farm, admin_client_vi):
+    camera = farm_camera(rtsp_farm, "/lowres")
+    sweep_all()
+    page = admin_client_vi.get(f"/admin/cameras/camera/{camera.pk}/change/").content.decode()
+    assert "640x480" in page
+    assert "Độ phân giải 640x480" in page or "độ phân giải 640x480" in page
+
+
+def test_camera_list_uptime_without_a_query_per_row(
+    rtsp_farm, admin_client_vi, django_assert_max_num_queries
+):
+    facility = factories.facility()
+    camera = farm_camera(rtsp_farm, "/h264_720p", facility)
+    CameraDay.objects.create(camera=camera, day=timezone.localdate(), checks=4, successes=3)
+
+    def queries_for_list():
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client_vi.get("/admin/cameras/camera/")
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    few, page = queries_for_list()
+    assert "75 %" in page
+    for _ in range(10):
+        farm_camera(rtsp_farm, "/h264_720p", facility)
+    many, _page = queries_for_list()
+    assert many == few
+
+
+def test_check_cameras_command_checks_one_province(rtsp_farm, capsys):
+    hanoi = farm_camera(rtsp_farm, "/h264_720p", factories.facility("01"))
+    saigon = farm_camera(rtsp_farm, "/h264_720p", factories.facility("79"))
+    call_command("check_cameras", "--province", "01", "--parallel", "1")
+    out = capsys.readouterr()
+    assert "1/1" in out.err
+    hanoi.refresh_from_db()
+    saigon.refresh_from_db()
+    assert hanoi.health == Health.ONLINE
+    assert saigon.last_checked_at is None
+
+
+# --------------------------------------------------------------------------
+# The canary password
+
+
+def test_canary_password_appears_nowhere(
+    rtsp_farm, fake_rtsp, relay, caplog, capfd, django_capture_on_commit_callbacks
+):
+    canary = rtsp_farm.password
+    caplog.set_level("DEBUG")
+    with django_capture_on_commit_callbacks(execute=True):
+        good = factories.camera(
+            stream_url=rtsp_farm.url("/secure"), username=rtsp_farm.username, password=canary
+        )
+        wrong = factories.camera(
+            stream_url=rtsp_farm.url("/secure"), username=rtsp_farm.username, password=canary + "x"
+        )
+        refused = factories.camera(
+            stream_url=fake_rtsp("401").url(), username="admin", password=canary
+        )
+        down = factories.camera(
+            stream_url=relay.url("/secure"), username=rtsp_farm.username, password=canary
+        )
+    relay.cut()
+    sweep_all()
+    sweep_all()
+    call_command("check_cameras", "--parallel", "1")
+    good.refresh_from_db()
+    wrong.refresh_from_db()
+    refused.refresh_from_db()
+    down.refresh_from_db()
+    assert good.health == Health.ONLINE and good.connection_status == "eligible"
+    assert wrong.last_error_kind == "unauthorized"
+    assert refused.last_error_kind == "unauthorized"
+    assert down.health == Health.OFFLINE
+
+    # Every column of every table, read raw: only the encrypted password column may hold it
+    # (and it holds ciphertext, which never contains the plain value).
+    leaks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')
+            names = [col[0] for col in cursor.description]
+            for row in cursor.fetchall():
+                for name, value in zip(names, row, strict=True):
+                    if value is not None and canary in str(value):
+                        leaks.append((table, name))
+    assert leaks == []
+    for record in caplog.records:
+        assert canary not in record.getMessage()
+    captured = capfd.readouterr()
+    assert canary not in captured.out and canary not in captured.err
+    for message in mail.outbox:
+        assert canary not in message.subject and canary not in message.body
