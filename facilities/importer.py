@@ -12,6 +12,12 @@ from django.utils.translation import gettext_lazy
 from facilities.models import Facility, FacilityKind, FacilityStatus, Province
 from portal.csvimport import Column, Importer, PlannedRow, RowError, choice_lookup, parse_count
 
+
+def _field_label(name):
+    """The form's label of a facility field, as help for the column of the same name."""
+    return Facility._meta.get_field(name).verbose_name
+
+
 ProvinceColumn = Column(
     "province_code",
     required=True,
@@ -37,15 +43,15 @@ COLUMNS = (
         help=gettext_lazy("One of the keys below (or its name); empty: preparing."),
         example=FacilityStatus.ACTIVE.value,
     ),
-    Column("address", example="Pháp Vân, Hoàng Mai"),
-    Column("district", example="Hoàng Mai"),
-    Column("managing_agency", example="Bộ Tư lệnh Thủ đô"),
+    Column("address", help=_field_label("address"), example="Pháp Vân, Hoàng Mai"),
+    Column("district", help=_field_label("district"), example="Hoàng Mai"),
+    Column("managing_agency", help=_field_label("managing_agency"), example="Bộ Tư lệnh Thủ đô"),
     Column("capacity", help=gettext_lazy("Whole number of people."), example="500"),
     Column("planned_cameras", help=gettext_lazy("Whole number; empty: 0."), example="12"),
-    Column("focal_name", example="Nguyễn Văn An"),
-    Column("focal_title", example="Trưởng ban quản lý"),
-    Column("focal_phone", example="0912 345 678"),
-    Column("focal_email", example="bqt.phapvan@example.vn"),
+    Column("focal_name", help=_field_label("focal_name"), example="Nguyễn Văn An"),
+    Column("focal_title", help=_field_label("focal_title"), example="Trưởng ban quản lý"),
+    Column("focal_phone", help=_field_label("focal_phone"), example="0912 345 678"),
+    Column("focal_email", help=_field_label("focal_email"), example="bqt.phapvan@example.vn"),
 )
 
 TEXT_FIELDS = (
