@@ -778,3 +778,18 @@ def test_national_official_reaches_the_exports_in_two_clicks(client, national, r
 def test_staff_find_the_dashboard_from_the_admin(admin_client_vi):
     html = admin_client_vi.get(reverse("admin:index")).content.decode()
     assert reverse("reports:progress") in html
+
+
+def test_stored_snapshots_are_read_only_in_the_admin(admin_client_vi, client, hanoi_admin):
+    take_snapshot(datetime.date(2021, 7, 1))
+    url = reverse("admin:reports_dailysnapshot_changelist")
+    response = admin_client_vi.get(url)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 63
+    row = DailySnapshot.objects.get(day="2021-07-01", province__code="01")
+    change = admin_client_vi.get(reverse("admin:reports_dailysnapshot_change", args=[row.pk]))
+    assert change.status_code == 200
+    assert b'name="cameras_connected"' not in change.content
+    assert admin_client_vi.get(reverse("admin:reports_dailysnapshot_add")).status_code == 403
+    client.force_login(hanoi_admin)
+    assert client.get(url).status_code == 403
