@@ -38,8 +38,11 @@ class ConnectionStandardForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        self.instance.allowed_codecs = ",".join(cleaned.get("codecs") or [])
-        self.instance.allowed_schemes = ",".join(cleaned.get("schemes") or [])
+        # Invalid choices are the fields' own errors; the instance keeps its values meanwhile.
+        if cleaned.get("codecs"):
+            self.instance.allowed_codecs = ",".join(cleaned["codecs"])
+        if cleaned.get("schemes"):
+            self.instance.allowed_schemes = ",".join(cleaned["schemes"])
         return cleaned
 
 
