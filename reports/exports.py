@@ -9,6 +9,7 @@ Exports never read camera credentials: every query names its columns.
 
 import csv
 import datetime
+from operator import add as operator_add
 
 from django.apps import apps
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
@@ -96,14 +97,19 @@ def progress_header():
     ]
 
 
-def _progress_row(day, code, name, operator, counts):
+_CONNECTED = COUNT_FIELDS.index("cameras_connected")
+_PLANNED = COUNT_FIELDS.index("cameras_planned")
+
+
+def _progress_row(day, code, name, operator, values):
+    """One CSV row; `values` are the counts in COUNT_FIELDS order (plain ints: once per row)."""
     return [
         day.isoformat(),
         code,
         name,
         operator,
-        *counts.as_tuple(),
-        _number(percent(counts.cameras_connected, counts.cameras_planned)),
+        *values,
+        _number(percent(values[_CONNECTED], values[_PLANNED])),
     ]
 
 
@@ -117,6 +123,7 @@ def progress_rows(snapshots, *, start, end, live=None, total_label=None):
     """
     operators = _labels(Operator.choices)
     total_label = total_label or _("National total")
+    zero = [0] * len(COUNT_FIELDS)
     rows = (
         snapshots.filter(day__gte=start, day__lte=end)
         .order_by("day", "province__code")
@@ -124,26 +131,26 @@ def progress_rows(snapshots, *, start, end, live=None, total_label=None):
         .iterator(chunk_size=CHUNK_SIZE)
     )
     day = None
-    day_total = Counts()
+    day_total = zero
     for row in rows:
         if row[0] != day:
             if day is not None:
                 yield _progress_row(day, "", total_label, "", day_total)
-            day, day_total = row[0], Counts()
-        counts = Counts(*row[4:])
-        day_total = day_total + counts
-        yield _progress_row(row[0], row[1], row[2], operators.get(row[3], row[3]), counts)
+            day, day_total = row[0], zero
+        values = row[4:]
+        day_total = list(map(operator_add, day_total, values))
+        yield _progress_row(row[0], row[1], row[2], operators.get(row[3], row[3]), values)
     today = timezone.localdate()
     if live is not None and start <= today <= end and day != today:
         if day is not None:
             yield _progress_row(day, "", total_label, "", day_total)
         provinces, counts_by_id = live
-        day, day_total = today, Counts()
+        day, day_total = today, zero
         for province in provinces:
-            counts = counts_by_id.get(province.pk, Counts())
-            day_total = day_total + counts
+            values = counts_by_id.get(province.pk, Counts()).as_tuple()
+            day_total = list(map(operator_add, day_total, values))
             yield _progress_row(
-                today, province.code, province.name, operators[province.operator], counts
+                today, province.code, province.name, operators[province.operator], values
             )
     if day is not None:
         yield _progress_row(day, "", total_label, "", day_total)
