@@ -101,3 +101,25 @@ def _autocomplete_source(request):
         return None
     source = admin.site._registry.get(model)
     return source if isinstance(source, ScopedAdmin) else None
+
+
+def _national_admin_only(request, obj=None):
+    return access.is_national_admin(request.user)
+
+
+def national_admin_only(site, app_labels=("auth", "django_q", "axes")):
+    """Third-party admin pages (accounts, task queue, lock-outs) are for national administrators.
+
+    Their stock permission checks load every model permission of the account on each admin
+    page (two queries) only to answer "no" for everyone else; a superuser check answers alike.
+    """
+    for model, model_admin in site._registry.items():
+        if model._meta.app_label in app_labels:
+            for name in (
+                "has_module_permission",
+                "has_view_permission",
+                "has_add_permission",
+                "has_change_permission",
+                "has_delete_permission",
+            ):
+                setattr(model_admin, name, _national_admin_only)

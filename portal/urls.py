@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import delegation, views
+from portal import admin_scope, delegation, views
 
+admin_scope.national_admin_only(admin.site)
 admin.site.site_header = views.SITE_HEADER
 admin.site.site_title = views.SITE_TITLE
 admin.site.index_title = views.INDEX_TITLE
