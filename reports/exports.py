@@ -109,7 +109,8 @@ def _progress_row(day, code, name, operator, values):
         name,
         operator,
         *values,
-        _number(percent(values[_CONNECTED], values[_PLANNED])),
+        # Formatted directly (not percent() then _number()): this runs once per row.
+        f"{100.0 * values[_CONNECTED] / values[_PLANNED]:.1f}" if values[_PLANNED] else "",
     ]
 
 
