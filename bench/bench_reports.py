@@ -204,14 +204,26 @@ def python_per_camera():
     return result
 
 
+class Timing:
+    """Median wall and CPU seconds of some runs (CPU time is steadier on a loaded machine; SQLite
+    runs inside the process, so its work is in it too)."""
+
+    def __init__(self, walls, cpus):
+        self.wall, self.cpu = statistics.median(walls), statistics.median(cpus)
+
+    def __str__(self):
+        return f"{self.wall * 1000:.0f} ms (CPU {self.cpu * 1000:.0f} ms)"
+
+
 def timed(fn, runs):
-    times = []
+    walls, cpus = [], []
     value = None
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         value = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), value
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return Timing(walls, cpus), value
 
 
 # --- Exports -----------------------------------------------------------------------------------
@@ -225,22 +237,19 @@ def drain(stream):
 
 
 def measure(fn, runs):
-    """(median seconds, median peak traced bytes, bytes produced) of `fn`.
+    """(Timing, median peak traced bytes, bytes produced) of `fn`.
 
     Time and memory come from separate runs: tracemalloc slows every allocation down several
     times, so timed runs go without it.
     """
-    times, peaks, size = [], [], 0
-    for _ in range(runs):
-        start = time.perf_counter()
-        size = fn()
-        times.append(time.perf_counter() - start)
+    timing, size = timed(fn, runs)
+    peaks = []
     for _ in range(max(1, runs // 2)):
         tracemalloc.start()
         fn()
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
-    return statistics.median(times), statistics.median(peaks), size
+    return timing, statistics.median(peaks), size
 
 
 def in_memory_progress(start, end):
@@ -283,13 +292,15 @@ def dashboard_time(runs):
     client = Client()
     client.force_login(user)
     client.get("/reports/")
-    times = []
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
+    queries = []
+
+    def render():
+        with CaptureQueriesContext(connection) as captured:
             assert client.get("/reports/").status_code == 200
-            times.append(time.perf_counter() - start)
-    return statistics.median(times), len(queries.captured_queries)
+        queries.append(len(captured.captured_queries))
+
+    timing, _ = timed(render, runs)
+    return timing, queries[-1]
 
 
 def mib(n):
@@ -307,6 +318,7 @@ def main():
         from reports.models import DailySnapshot
         from reports.snapshot import counts_by_province, take_snapshot
 
+        load_start = os.getloadavg()[0]
         t0 = time.perf_counter()
         fill(args.facilities, args.cameras)
         fill_seconds = time.perf_counter() - t0
@@ -321,10 +333,10 @@ def main():
         camera_loop_s, loop_counts = timed(python_per_camera, args.baseline_runs)
         naive_s, naive_counts = timed(naive_per_facility, args.baseline_runs)
         assert ours == naive_counts == loop_counts, "baselines must count the same thing"
-        print(f"snapshot (count + write 63 rows): {snapshot_s * 1000:.0f} ms")
-        print(f"  counting alone (2 aggregate queries): {counts_s * 1000:.0f} ms")
-        print(f"  baseline, Python loop over cameras:   {camera_loop_s * 1000:.0f} ms")
-        print(f"  baseline, one query per facility:     {naive_s * 1000:.0f} ms")
+        print(f"snapshot (count + write 63 rows): {snapshot_s}")
+        print(f"  counting alone (2 aggregate queries): {counts_s}")
+        print(f"  baseline, Python loop over cameras:   {camera_loop_s}")
+        print(f"  baseline, one query per facility:     {naive_s}")
 
         fill_history(args.days)
         today = datetime.date.today()
@@ -357,9 +369,9 @@ def main():
             ("  baseline in memory, national", cam_mem),
         ]
         for label, (seconds, peak, size) in export_lines:
-            print(f"{label}: {seconds * 1000:.0f} ms, peak {mib(peak)}, {size / 1024:.0f} KiB")
+            print(f"{label}: {seconds}, peak {mib(peak)}, {size / 1024:.0f} KiB")
         page_s, page_queries = dashboard_time(args.runs)
-        print(f"national dashboard page: {page_s * 1000:.0f} ms, {page_queries} queries")
+        print(f"national dashboard page: {page_s}, {page_queries} queries")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"process peak RSS: {rss:.0f} MiB")
 
@@ -375,43 +387,54 @@ def main():
                 export_lines,
                 rss,
                 (page_s, page_queries),
+                (load_start, os.getloadavg()[0]),
             )
 
 
 def write_readme(
-    args, vendor, fill_s, snapshot_s, counts_s, loop_s, naive_s, export_lines, rss, page
+    args, vendor, fill_s, snapshot_s, counts_s, loop_s, naive_s, export_lines, rss, page, load
 ):
     import django
 
     table = "\n".join(
-        f"| {label.strip()} | {s * 1000:.0f} ms | {mib(peak)} | {size / 1024:.0f} KiB |"
+        f"| {label.strip()} | {s.wall * 1000:.0f} ms | {s.cpu * 1000:.0f} ms | {mib(peak)} "
+        f"| {size / 1024:.0f} KiB |"
         for label, (s, peak, size) in export_lines
+    )
+    snapshot_table = "\n".join(
+        f"| {label} | {t.wall * 1000:.0f} ms | {t.cpu * 1000:.0f} ms |"
+        for label, t in [
+            ("`take_snapshot` (2 aggregate queries + 63 row writes)", snapshot_s),
+            ("counting alone (`counts_by_province`)", counts_s),
+            ("baseline: one query, Python loop over every camera", loop_s),
+            ("baseline: one query per facility, counting in Python", naive_s),
+        ]
     )
     section = f"""{BEGIN}
 ## Daily progress report (bench/bench_reports.py)
 
 {args.cameras:,} cameras in {args.facilities:,} facilities over the 63 provinces, {vendor}
 (throwaway database), Python {platform.python_version()}, Django {django.get_version()},
-{platform.machine()}; medians of {args.runs} runs ({args.baseline_runs} for baselines), measured
-{datetime.date.today().isoformat()}. Data generated with bulk_create in {fill_s:.0f} s.
+{platform.machine()}, {os.cpu_count()} CPUs; medians of {args.runs} runs ({args.baseline_runs} for
+baselines), measured {datetime.date.today().isoformat()} on a shared machine (load average
+{load[0]:.0f} at the start, {load[1]:.0f} at the end: wall times are inflated, CPU times steadier).
+Data generated with bulk_create in {fill_s:.0f} s.
 
-Snapshot (every province's counts, then delete + insert of the day's 63 rows):
+Snapshot (every province's counts, then the day's 63 rows written):
 
-| what | median |
-|---|---|
-| `take_snapshot` (2 aggregate queries + write) | {snapshot_s * 1000:.0f} ms |
-| counting alone (`counts_by_province`) | {counts_s * 1000:.0f} ms |
-| baseline: one query, Python loop over every camera | {loop_s * 1000:.0f} ms |
-| baseline: one query per facility, counting in Python | {naive_s * 1000:.0f} ms |
+| what | wall | CPU |
+|---|---|---|
+{snapshot_table}
 
 The national dashboard page (63 provinces, subtotals, trend, the first 200 facilities not yet
-connected) renders in {page[0] * 1000:.0f} ms with {page[1]} queries at this size.
+connected) renders in {page[0].wall * 1000:.0f} ms (CPU {page[0].cpu * 1000:.0f} ms) with
+{page[1]} queries at this size.
 
 Exports, streamed (`.values_list().iterator(chunk_size=2000)`, CSV written piece by piece) against
 the same rows built in memory; peak is tracemalloc's peak of Python allocations during the export:
 
-| export | median time | peak memory | size |
-|---|---|---|---|
+| export | wall | CPU | peak memory | size |
+|---|---|---|---|---|
 {table}
 
 The streamed exports' peak stays flat whether they write 64 rows or tens of thousands; the
