@@ -231,7 +231,14 @@ class LogEntryAdmin(ReadOnlyAuditAdmin):
     def changed_fields(self, obj):
         if obj.action != LogEntry.Action.UPDATE:
             return "—"
-        return ", ".join(sorted(obj.changes_dict or {})) or "—"
+        model = obj.content_type.model_class()
+        names = []
+        for name in sorted(obj.changes_dict or {}):
+            try:
+                names.append(str(model._meta.get_field(name).verbose_name))
+            except (AttributeError, FieldDoesNotExist):
+                names.append(name)
+        return ", ".join(names) or "—"
 
     @admin.display(description=_("changes"))
     def changes_detail(self, obj):

@@ -27,8 +27,10 @@ from django.db.models.signals import post_migrate, post_save, pre_save
 from portal import audit
 
 REDACT_CALLABLE = "portal.auditlog_setup.redact"
-# Per model: the fields whose change alone never makes an entry (names and attnames).
+# Per model: the fields whose change alone never makes an entry (names and attnames), and the
+# columns the previous state is read with (the audited ones: the diff reads nothing else).
 QUIET_FIELDS = {}
+TRACKED_COLUMNS = {}
 
 
 def redact(value):
@@ -122,6 +124,11 @@ def register(model, *, exclude=(), redact=(), m2m=()):
     quiet = set(exclude)
     quiet |= {model._meta.get_field(n).attname for n in exclude}
     QUIET_FIELDS[model] = frozenset(quiet)
+    columns = [f.name for f in model._meta.concrete_fields if f.name not in exclude]
+    route = audit._province_route(model)
+    if route is not None and route[0] == "via":
+        columns.append(f"{route[1]}__province")
+    TRACKED_COLUMNS[model] = columns
     # Our update receiver instead of auditlog's (see _log_update).
     stock = auditlog._dispatch_uid(pre_save, log_update)
     if not pre_save.disconnect(sender=model, dispatch_uid=stock):
@@ -140,8 +147,9 @@ def _log_update(sender, instance, raw=False, update_fields=None, **kwargs):
 
     - a save limited to excluded fields (a probe's health write) reads nothing and logs nothing;
     - the previous state is read by primary key without the model's default ordering (Camera's
-      would join facility and province for nothing), with the facility when the province is
-      reached through it, so storing the province costs no query.
+      would join facility and province for nothing), with the audited columns only (Camera's
+      machine fields are half its columns), and with the facility when the province is reached
+      through it, so storing the province costs no query.
     """
     if instance._state.adding or instance.pk is None:
         return
@@ -154,7 +162,9 @@ def _log_update(sender, instance, raw=False, update_fields=None, **kwargs):
     route = audit._province_route(sender)
     if route is not None and route[0] == "via":
         queryset = queryset.select_related(route[1])
-    old = queryset.first()
+    if sender in TRACKED_COLUMNS:
+        queryset = queryset.only(*TRACKED_COLUMNS[sender])
+    old = next(iter(queryset), None)
     instance._audit_old = old
     _create_log_entry(
         action=LogEntry.Action.UPDATE,
