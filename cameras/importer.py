@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy
 
 from cameras import targets
 from cameras.models import Camera, Zone
-from facilities.importer import ProvinceColumn
+from facilities.importer import ProvinceColumn, ProvinceResolver
 from facilities.models import Facility
-from portal.csvimport import Column, Importer, RowError, choice_lookup
+from portal.csvimport import Column, Importer, PlannedRow, RowError, choice_lookup
 
 COLUMNS = (
     ProvinceColumn,
@@ -149,8 +149,6 @@ class CameraImporter(Importer):
         return redact_url(value) if key == "stream_url" else value
 
     def check_rows(self, rows, plan):
-        from facilities.importer import ProvinceResolver
-
         provinces = ProvinceResolver(self)
         zones = choice_lookup(Zone.choices)
         facilities = self._facilities(rows, provinces)
@@ -234,7 +232,7 @@ class CameraImporter(Importer):
 
             plan.errors += errors
             if not errors:
-                plan.rows.append(_planned(row, camera))
+                plan.rows.append(PlannedRow(row.number, row.values, camera))
 
     # Lookups, one query each for the whole file ----------------------------------------------
 
@@ -299,12 +297,6 @@ class CameraImporter(Importer):
                 sorted(hosts),
             )
             return {host: refusal for host, refusal in results if refusal is not None}
-
-
-def _planned(row, obj):
-    from portal.csvimport import PlannedRow
-
-    return PlannedRow(row.number, row.values, obj)
 
 
 def _request_checks():

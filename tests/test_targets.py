@@ -227,3 +227,21 @@ def test_a_probe_through_the_resolver_never_connects_to_a_denied_address():
             server.accept()
     finally:
         server.close()
+
+
+@DEFAULT_POLICY
+@pytest.mark.django_db
+def test_an_import_refuses_denied_literals_and_names_resolving_to_denied_addresses():
+    from cameras.importer import CameraImporter
+
+    facility = factories.facility("01", name="Khu A")
+    data = (
+        b"province_code,facility,name,zone,stream_url\n"
+        b"01,Khu A,Cam 1,gate,rtsp://10.0.0.1/s\n"
+        b"01,Khu A,Cam 2,gate,rtsp://localhost:554/s\n"
+        b"01,Khu A,Cam 3,gate,rtsp://[::ffff:169.254.169.254]/s\n"
+        b"01,Khu A,Cam 4,gate,rtsp://camera-4.invalid/s\n"
+    )
+    plan = CameraImporter().apply(data)
+    assert [(e.row, e.column) for e in plan.errors] == [(3, "stream_url"), (4, "stream_url")]
+    assert not Camera.objects.filter(facility=facility).exists()
