@@ -4,7 +4,7 @@ An importer (facilities/importer.py, cameras/importer.py) declares its columns a
 with the same rules as the admin form. `Importer.check(data)` reads a file and returns a Plan with
 every problem found, as "Row N, column C: message" (N as the user sees it: the header is row 1);
 `Importer.apply(data)` checks again and, only if every row is valid, writes everything in one
-transaction, one save per object so each creation gets its audit entry.
+transaction, with one audit entry per created object.
 
 Files: UTF-8 with or without BOM (Excel's "CSV UTF-8"), or UTF-16 with BOM (Excel's "Unicode
 text"); comma, semicolon (Excel with Vietnamese regional settings) or tab separated; at most
