@@ -236,7 +236,9 @@ CAMERA_RESOLVE_TIMEOUT = float(os.environ.get("CAMERA_RESOLVE_TIMEOUT", "") or 2
 # claims the due cameras in batches of CAMERA_CHECK_BATCH_SIZE (one django-q2 task each), a batch
 # probes CAMERA_CHECK_THREADS streams at once; offline after CAMERA_OFFLINE_AFTER failed checks.
 CAMERA_CHECK_INTERVAL = env_int("CAMERA_CHECK_INTERVAL", 5)
-CAMERA_CHECK_BATCH_SIZE = env_int("CAMERA_CHECK_BATCH_SIZE", 50)
+# Batches as large as the thread pool: a batch then probes all its cameras in one round and
+# waits for its slowest probe once (bench/README.md).
+CAMERA_CHECK_BATCH_SIZE = env_int("CAMERA_CHECK_BATCH_SIZE", 32)
 CAMERA_CHECK_THREADS = env_int("CAMERA_CHECK_THREADS", 32)
 CAMERA_OFFLINE_AFTER = env_int("CAMERA_OFFLINE_AFTER", 2)
 # Days of daily uptime rows, ended outages and sweep records kept.
