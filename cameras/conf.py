@@ -31,7 +31,7 @@ def interval():
 
 def batch_size():
     """CAMERA_CHECK_BATCH_SIZE: cameras per django-q2 task."""
-    return _positive("CAMERA_CHECK_BATCH_SIZE", 50)
+    return _positive("CAMERA_CHECK_BATCH_SIZE", 32)
 
 
 def threads():

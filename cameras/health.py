@@ -23,7 +23,7 @@ from cameras import conf
 from cameras.models import CameraDay, CameraOutage, ConnectionStatus, Health, Sweep
 from cameras.standard import DEFINITE_KINDS, reasons_text
 
-# Health fields a check writes: saved with bulk_update, not audited (machine state).
+# Health fields a check writes: saved for a whole batch at once (bulk_write), not audited.
 HEALTH_FIELDS = [
     "health",
     "health_changed_at",
@@ -183,6 +183,31 @@ def _judge_status(camera, verdict, pending, new_health):
     return True
 
 
+def bulk_write(objects, fields):
+    """Write `fields` of many rows of one model in two statements at most.
+
+    Django's bulk_update writes every field as CASE WHEN pk=... over all rows, which costs as much
+    CPU to build as the probes of the batch themselves; most fields of a batch hold one value for
+    every row (the check time, the released lease, the codec of identical cameras), so those go
+    in one plain UPDATE and only the fields whose values differ use bulk_update.
+    """
+    if not objects:
+        return
+    model = type(objects[0])
+    shared, varying = {}, []
+    for name in fields:
+        attname = model._meta.get_field(name).attname
+        first = getattr(objects[0], attname)
+        if all(getattr(obj, attname) == first for obj in objects[1:]):
+            shared[attname] = first
+        else:
+            varying.append(name)
+    if shared:
+        model.objects.filter(pk__in=[obj.pk for obj in objects]).update(**shared)
+    if varying:
+        model.objects.bulk_update(objects, varying)
+
+
 def count_days(outcomes):
     """{camera_id: (checks, successes)} to add to `day`'s rows."""
     counts = {}
@@ -215,7 +240,7 @@ def add_day_counts(counts, day):
             row.successes += successes
             changed.append(row)
     if changed:
-        CameraDay.objects.bulk_update(changed, ["checks", "successes"])
+        bulk_write(changed, ["checks", "successes"])
     if created:
         CameraDay.objects.bulk_create(created)
 

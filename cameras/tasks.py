@@ -303,10 +303,10 @@ def check_batch(token, sweep_id=None, progress=None, threads=None):
                 )
             )
         if outcomes:
-            Camera.objects.bulk_update([o.camera for o in outcomes], health.HEALTH_FIELDS)
+            health.bulk_write([o.camera for o in outcomes], health.HEALTH_FIELDS)
         closed = [o.close_outage for o in outcomes if o.close_outage is not None]
         if closed:
-            CameraOutage.objects.bulk_update(closed, ["ended_at"])
+            health.bulk_write(closed, ["ended_at"])
         opened = [o.open_outage for o in outcomes if o.open_outage is not None]
         if opened:
             CameraOutage.objects.bulk_create(opened)
