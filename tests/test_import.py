@@ -464,8 +464,8 @@ def test_preview_lists_every_error_escapes_what_users_typed_and_never_shows_pass
                         "rtsp://10.0.0.11/s", "", PASSWORDS[11]]]
     upload = io.BytesIO(csv_bytes(CAMERA_HEADER, rows))
     upload.name = "cameras.csv"
-    response = client.post(import_url(), {"file": upload, "preview": "1"},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    response = client.post(import_url(), {"file": upload, "preview": "1"})
     html = response.content.decode()
     assert response.status_code == 200
     assert "Nothing was imported" in html or "Không có gì" in html

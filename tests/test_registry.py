@@ -106,9 +106,8 @@ def test_each_bad_stream_address_gets_its_own_error_and_nothing_is_saved(
         "check_enabled": "on",
     }
     # English so the assertion reads the rule; the Vietnamese text is checked below.
-    response = admin_client_vi.post(
-        reverse("admin:cameras_camera_add"), data, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    admin_client_vi.cookies["django_language"] = "en"
+    response = admin_client_vi.post(reverse("admin:cameras_camera_add"), data)
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["stream_url"]
     assert any(message in e for e in errors), errors
@@ -289,3 +288,11 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout():
         assert cursor.fetchone()[0] == "wal"
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 20000
+
+
+def test_vietnamese_first_even_when_the_browser_asks_for_english(admin_client_vi):
+    """Browsers here mostly send en-US; only the language menu switches the portal to English."""
+    page = admin_client_vi.get(
+        reverse("admin:cameras_camera_changelist"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"
+    )
+    assert 'lang="vi"' in page.content.decode()
