@@ -146,7 +146,7 @@ class CameraAdmin(ScopedAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         if self._connection_only(request, obj):
             # Declared form fields survive the admin's field list: drop the credential inputs.
-            for name in ("password", "clear_password"):
+            for name in ("username", "password", "clear_password"):
                 form.base_fields.pop(name, None)
             allowed = {obj.connection_status, *OPERATOR_STATUSES}
             field = form.base_fields.get("connection_status")

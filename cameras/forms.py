@@ -8,8 +8,15 @@ from cameras.models import Camera
 
 
 class CameraForm(forms.ModelForm):
-    """Camera form whose password is never rendered back and is kept when left empty."""
+    """Camera form whose credentials are never rendered back and are kept when left empty."""
 
+    username = forms.CharField(
+        label=_("user name"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("Leave empty to keep the current user name."),
+    )
     password = forms.CharField(
         label=_("password"),
         required=False,
@@ -18,7 +25,7 @@ class CameraForm(forms.ModelForm):
         help_text=_("Leave empty to keep the current password."),
     )
     clear_password = forms.BooleanField(
-        label=_("Remove the stored password"),
+        label=_("Remove the stored user name and password"),
         required=False,
     )
 
@@ -37,6 +44,20 @@ class CameraForm(forms.ModelForm):
             "connection_status",
             "status_reason",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Credentials never travel back to the browser, not even the user name.
+        self.initial["username"] = ""
+        if "username" in self.fields and self.instance.pk:
+            stored = _("A user name is stored.") if self.instance.username else _("None stored.")
+            self.fields["username"].help_text = f"{stored} {self.fields['username'].help_text}"
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username", "").strip()
+        if username:
+            return username
+        return self.instance.username if self.instance.pk else ""
 
     def clean_stream_url(self):
         url = self.cleaned_data.get("stream_url", "")
@@ -64,4 +85,5 @@ class CameraForm(forms.ModelForm):
             )
         elif cleaned.get("clear_password"):
             cleaned["password"] = ""
+            cleaned["username"] = ""
         return cleaned

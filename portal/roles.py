@@ -5,6 +5,8 @@ only on facilities of its own provinces, only to ordinary accounts other than it
 roles are granted by national administrators.
 """
 
+import functools
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
@@ -18,9 +20,20 @@ from facilities.models import (
     ProvinceUserObjectPermission,
 )
 from portal import access
-from portal.audit import record_event
+from portal.audit import acting_as, record_event
 
 NATIONAL_OFFICIALS_GROUP = "National officials"
+
+
+def _as_granter(func):
+    """Grant-table audit entries name the granter, in a request or not (shell, commands)."""
+
+    @functools.wraps(func)
+    def wrapper(granter, *args, **kwargs):
+        with acting_as(granter), transaction.atomic():
+            return func(granter, *args, **kwargs)
+
+    return wrapper
 
 
 class Role:
@@ -58,7 +71,7 @@ def grantable_facilities(granter):
     return Facility.objects.restrict(granter, access.MANAGE)
 
 
-@transaction.atomic
+@_as_granter
 def grant_facility_manager(granter, user, facility, expires_on=None, request=None):
     if not access.can(granter, access.MANAGE, facility):
         raise PermissionDenied(_("You can only grant access to facilities of your province."))
@@ -99,7 +112,7 @@ def facility_grants_visible_to(granter):
     )
 
 
-@transaction.atomic
+@_as_granter
 def revoke_facility_grant(granter, grant_id, request=None):
     grant = facility_grants_visible_to(granter).filter(pk=grant_id).first()
     if grant is None:
@@ -115,7 +128,7 @@ def revoke_facility_grant(granter, grant_id, request=None):
     )
 
 
-@transaction.atomic
+@_as_granter
 def create_facility_manager(granter, *, username, password, first_name="", last_name="",
                             email=""):
     """An ordinary account for a facility manager: never staff, never superuser."""
@@ -137,7 +150,7 @@ def _require_national_admin(granter):
         raise PermissionDenied(_("Only national administrators grant province roles."))
 
 
-@transaction.atomic
+@_as_granter
 def grant_province_role(granter, user, province, role, expires_on=None, request=None):
     _require_national_admin(granter)
     if role not in dict(PROVINCE_ROLES):
@@ -174,7 +187,7 @@ def province_grants_visible_to(granter):
     ).order_by("content_object__code", "user__username")
 
 
-@transaction.atomic
+@_as_granter
 def revoke_province_grant(granter, grant_id, request=None):
     _require_national_admin(granter)
     grant = ProvinceUserObjectPermission.objects.select_related("permission").get(pk=grant_id)

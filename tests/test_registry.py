@@ -296,3 +296,14 @@ def test_vietnamese_first_even_when_the_browser_asks_for_english(admin_client_vi
         reverse("admin:cameras_camera_changelist"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"
     )
     assert 'lang="vi"' in page.content.decode()
+
+
+def test_the_admin_never_shows_the_stream_user_name_and_keeps_it(admin_client_vi):
+    camera = factories.camera(username="cam-operator-7", password=CANARY)
+    url = reverse("admin:cameras_camera_change", args=[camera.pk])
+    page = admin_client_vi.get(url).content.decode()
+    assert "cam-operator-7" not in page
+    response = admin_client_vi.post(url, _change_data(camera, username="", name="Renamed"))
+    assert response.status_code == 302
+    camera.refresh_from_db()
+    assert (camera.name, camera.username, camera.password) == ("Renamed", "cam-operator-7", CANARY)
