@@ -11,6 +11,7 @@ import logging
 from collections import defaultdict
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
@@ -43,17 +44,23 @@ def province_admin_emails(province_ids, today=None):
         .exclude(user__email="")
         .values_list("content_object_id", "user__email")
     )
-    via_group = (
-        ProvinceGroupObjectPermission.objects.filter(
-            live,
-            content_object_id__in=province_ids,
-            permission__codename=MANAGE_PERMISSION,
-            group__user__is_active=True,
-        )
-        .exclude(group__user__email="")
-        .exclude(group__user__email__isnull=True)
-        .values_list("content_object_id", "group__user__email")
+    group_grants = ProvinceGroupObjectPermission.objects.filter(
+        live, content_object_id__in=province_ids, permission__codename=MANAGE_PERMISSION
+    ).values_list("content_object_id", "group_id")
+    provinces_of_group = defaultdict(set)
+    for province_id, group_id in group_grants:
+        provinces_of_group[group_id].add(province_id)
+    members = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__in=list(provinces_of_group))
+        .exclude(email="")
+        .values_list("groups", "email")
     )
+    via_group = [
+        (province_id, email)
+        for group_id, email in members
+        for province_id in provinces_of_group.get(group_id, ())
+    ]
     for province_id, email in [*direct, *via_group]:
         emails[province_id].add(email)
     return {pid: sorted(addresses) for pid, addresses in emails.items()}

@@ -768,3 +768,38 @@ def test_canary_password_appears_nowhere(
     assert canary not in captured.out and canary not in captured.err
     for message in mail.outbox:
         assert canary not in message.subject and canary not in message.body
+
+
+def test_notice_recipients_are_the_provinces_active_administrators(django_user_model):
+    from django.contrib.auth.models import Group
+
+    from cameras.notify import province_admin_emails
+    from facilities.models import ProvinceGroupObjectPermission
+
+    hanoi = factories.province("01")
+    manage = Permission.objects.get(codename="manage_province")
+    direct = province_admin(django_user_model, "01", "truong-phong@hanoi.gov.vn")
+    province_admin(django_user_model, "79", "hcm@hcm.gov.vn")
+    expired = province_admin(django_user_model, "01", "cu@hanoi.gov.vn", username="old")
+    ProvinceUserObjectPermission.objects.filter(user=expired).update(
+        expires_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    viewer = django_user_model.objects.create_user("viewer", email="xem@hanoi.gov.vn")
+    ProvinceUserObjectPermission.objects.create(
+        user=viewer,
+        content_object=hanoi,
+        permission=Permission.objects.get(codename="view_province"),
+    )
+    team = Group.objects.create(name="Sở TT&TT Hà Nội")
+    ProvinceGroupObjectPermission.objects.create(
+        group=team, content_object=hanoi, permission=manage
+    )
+    member = django_user_model.objects.create_user("member", email="can-bo@hanoi.gov.vn")
+    no_mail = django_user_model.objects.create_user("no_mail", email="")
+    gone = django_user_model.objects.create_user("gone", email="nghi@hanoi.gov.vn", is_active=False)
+    for user in (member, no_mail, gone):
+        user.groups.add(team)
+    assert direct.email == "truong-phong@hanoi.gov.vn"
+    assert province_admin_emails([hanoi.pk]) == {
+        hanoi.pk: ["can-bo@hanoi.gov.vn", "truong-phong@hanoi.gov.vn"]
+    }
