@@ -10,7 +10,7 @@ from cameras.models import Camera, ConnectionStatus
 from cameras.standard import reason_text
 from facilities.models import Facility
 from portal import access
-from portal.admin_scope import ScopedAdmin, can, has_scope
+from portal.admin_scope import ScopedAdmin, ScopedProvinceFilter, can, has_scope
 from portal.badges import badge
 from portal.import_views import import_urls
 
@@ -42,7 +42,7 @@ class CameraAdmin(ScopedAdmin):
         "zone",
         "facility__province__region",
         "facility__province__operator",
-        "facility__province",
+        ("facility__province", ScopedProvinceFilter),
     ]
     list_select_related = ["facility__province"]
     search_fields = ["name", "facility__name", "stream_url", "vendor", "model"]

@@ -5,7 +5,7 @@ from cameras.models import Camera, ConnectionStatus
 from facilities.importer import FacilityImporter
 from facilities.models import Facility, Province
 from portal import access
-from portal.admin_scope import ScopedAdmin
+from portal.admin_scope import ScopedAdmin, ScopedProvinceFilter
 from portal.badges import badge
 from portal.import_views import import_urls
 from portal.query import count_of
@@ -78,7 +78,13 @@ class FacilityAdmin(ScopedAdmin):
         "connected_count",
         "focal_name",
     ]
-    list_filter = ["province", "province__region", "province__operator", "status", "kind"]
+    list_filter = [
+        ("province", ScopedProvinceFilter),
+        "province__region",
+        "province__operator",
+        "status",
+        "kind",
+    ]
     list_select_related = ["province"]
     search_fields = ["name", "district", "address", "managing_agency", "focal_name"]
     autocomplete_fields = ["province"]

@@ -123,3 +123,13 @@ def national_admin_only(site, app_labels=("auth", "django_q", "axes")):
                 "has_delete_permission",
             ):
                 setattr(model_admin, name, _national_admin_only)
+
+
+class ScopedProvinceFilter(admin.RelatedFieldListFilter):
+    """The province filter offers only the provinces the user may read (one query, as before)."""
+
+    def field_choices(self, field, request, model_admin):
+        from facilities.models import Province
+
+        provinces = Province.objects.restrict(request.user, access.VIEW).order_by("code")
+        return [(province.pk, str(province)) for province in provinces]

@@ -553,3 +553,22 @@ def test_province_admin_camera_list_queries_constant_and_not_above_superuser(
     # counts and filters are the same queries as the superuser's, with the scope as subqueries.
     assert large_admin <= large_super + 1
     print(f"camera changelist queries: province admin {large_admin}, superuser {large_super}")
+
+
+def test_province_filter_offers_only_the_provinces_in_scope(world, client):
+    grant_province(world.users["this_admin"], "48", "manage_province")
+    response = world.client_for(client, "this_admin").get(
+        reverse("admin:cameras_camera_changelist")
+    )
+    province_filter = next(
+        f for f in response.context["cl"].filter_specs if f.field_path == "facility__province"
+    )
+    codes = sorted(label.split()[0] for _pk, label in province_filter.lookup_choices)
+    assert codes == ["01", "48"]
+    # One province in scope: no province filter to offer at all.
+    client.logout()
+    response = world.client_for(client, "other_admin").get(
+        reverse("admin:cameras_camera_changelist")
+    )
+    paths = [f.field_path for f in response.context["cl"].filter_specs if hasattr(f, "field_path")]
+    assert "facility__province" not in paths
