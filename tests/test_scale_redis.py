@@ -19,6 +19,8 @@ import pytest
 from django.db import connection
 
 from cameras.models import Camera, CameraDay, Health
+from facilities.models import Province
+from facilities.provinces import load_provinces
 from tests import factories
 from tests.rtsp_helpers import rtsp_farm  # noqa: F401  (fixture)
 
@@ -111,6 +113,8 @@ def _stop(process):
 
 
 def test_two_clusters_share_a_sweep_through_redis(transactional_db, rtsp_farm, redis_url):  # noqa: F811
+    # Transactional tests run last and empty the tables after each other: provinces included.
+    load_provinces(Province)
     facility = factories.facility("01")
     # bulk_create: no check is queued at creation (that would probe inline in test settings).
     Camera.objects.bulk_create(
