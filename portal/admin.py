@@ -84,10 +84,9 @@ class ProvinceFilter(admin.SimpleListFilter):
     lookup = "province_id"
 
     def lookups(self, request, model_admin):
-        if access.is_national_viewer(request.user):
-            provinces = Province.objects.all()
-        else:
-            provinces = Province.objects.restrict(request.user, access.MANAGE)
+        # National readers see every province's entries; a province admin, its own provinces.
+        action = access.VIEW if access.is_national_viewer(request.user) else access.MANAGE
+        provinces = Province.objects.restrict(request.user, action)
         return [(str(p.pk), str(p)) for p in provinces.order_by("code")]
 
     def queryset(self, request, queryset):
