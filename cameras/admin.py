@@ -1,12 +1,15 @@
 from django.contrib import admin, messages
-from django.utils.html import format_html_join
+from django.template.response import TemplateResponse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cameras import health, tasks
+from cameras import bulk, health, lifecycle, tasks
 from cameras.forms import CameraForm
 from cameras.importer import CameraImporter
-from cameras.models import Camera, ConnectionStatus
+from cameras.models import Camera
+from cameras.queue import request_checks
 from cameras.standard import reason_text
 from facilities.models import Facility
 from portal import access
@@ -14,9 +17,11 @@ from portal.admin_scope import ScopedAdmin, ScopedProvinceFilter, can, has_scope
 from portal.badges import badge
 from portal.import_views import import_urls
 
-# What an operator engineer may edit on a camera of its province, and set the status to.
+# Status changes shown on the camera page, newest first.
+TIMELINE_LENGTH = 10
+
+# What an operator engineer may edit on a camera of its province (through the lifecycle).
 CONNECTION_FIELDS = ["connection_status", "status_reason"]
-OPERATOR_STATUSES = [ConnectionStatus.CONNECTED, ConnectionStatus.SUSPENDED]
 
 
 @admin.register(Camera)
@@ -24,7 +29,13 @@ class CameraAdmin(ScopedAdmin):
     form = CameraForm
     change_list_template = "admin/import_change_list.html"
     fk_scopes = {"facility": (Facility, access.CHANGE)}
-    actions = ["decommission_selected", "check_now"]
+    actions = [
+        "check_now",
+        "connect_selected",
+        "suspend_selected",
+        "decommission_selected",
+        "reinstate_selected",
+    ]
     list_display = [
         "name",
         "facility",
@@ -48,6 +59,7 @@ class CameraAdmin(ScopedAdmin):
     search_fields = ["name", "facility__name", "stream_url", "vendor", "model"]
     autocomplete_fields = ["facility"]
     readonly_fields = [
+        "status_timeline",
         "status_changed_at",
         "connected_at",
         "connected_by",
@@ -86,6 +98,7 @@ class CameraAdmin(ScopedAdmin):
                     "status_changed_at",
                     "connected_at",
                     "connected_by",
+                    "status_timeline",
                 ]
             },
         ),
@@ -123,6 +136,11 @@ class CameraAdmin(ScopedAdmin):
     def _connection_only(self, request, obj):
         return obj is not None and not can(request, access.CHANGE, obj)
 
+    def _roles(self, request, obj):
+        return lifecycle.roles_of(
+            request.user, obj, can=lambda _user, action, target: can(request, action, target)
+        )
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if self._connection_only(request, obj):
@@ -133,6 +151,13 @@ class CameraAdmin(ScopedAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            # A new camera starts as registered; its first check decides the rest.
+            return [
+                (name, opts)
+                for name, opts in fieldsets
+                if name not in (_("Connection"), _("Last check"), _("Record"))
+            ]
         if self._connection_only(request, obj):
             # Operators never see (even masked) credential inputs.
             return [
@@ -143,69 +168,110 @@ class CameraAdmin(ScopedAdmin):
         return fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["exclude"] = [*(kwargs.get("exclude") or ()), *CONNECTION_FIELDS]
         form = super().get_form(request, obj, change, **kwargs)
         if self._connection_only(request, obj):
             # Declared form fields survive the admin's field list: drop the credential inputs.
             for name in ("username", "password", "clear_password"):
                 form.base_fields.pop(name, None)
-            allowed = {obj.connection_status, *OPERATOR_STATUSES}
+        if obj is not None:
+            roles = self._roles(request, obj)
+            # The form class is made for this request: the person's roles travel on it.
+            form.lifecycle_roles = roles
+            form.lifecycle_actor = request.user
             field = form.base_fields.get("connection_status")
             if field is not None:
+                allowed = {obj.connection_status, *lifecycle.targets_for(obj, roles)}
                 field.choices = [c for c in field.choices if c[0] in allowed]
         return form
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if getattr(form, "status_change", None) is not None:
+            lifecycle.record(form.status_change, obj)
+        if obj.credentials_dropped:
+            self.message_user(
+                request,
+                _(
+                    "The stream address moved to another host, so its stored user name and "
+                    "password were removed. Enter the credentials for the new address."
+                ),
+                messages.WARNING,
+            )
+
+    # --- Actions: the lifecycle, camera by camera ----------------------------------------------
+
+    def has_connect_permission(self, request):
+        return has_scope(request, access.CONNECT)
 
     def has_decommission_permission(self, request):
         return has_scope(request, access.CHANGE)
 
+    def has_check_permission(self, request):
+        return has_scope(request, access.CHECK)
+
+    @admin.action(description=_("Mark selected cameras connected"), permissions=["connect"])
+    def connect_selected(self, request, queryset):
+        return self._transition_action(request, queryset, "connect")
+
+    @admin.action(description=_("Suspend selected cameras"), permissions=["connect"])
+    def suspend_selected(self, request, queryset):
+        return self._transition_action(request, queryset, "suspend")
+
     @admin.action(description=_("Decommission selected cameras"), permissions=["decommission"])
     def decommission_selected(self, request, queryset):
-        # The list shows what the user may read; only what it may change is decommissioned,
-        # one save per camera so each change is in the audit log.
-        allowed = queryset.restrict(request.user, access.CHANGE).exclude(
-            connection_status=ConnectionStatus.DECOMMISSIONED
-        )
-        done = 0
-        for camera in allowed:
-            camera.set_connection_status(ConnectionStatus.DECOMMISSIONED, by=request.user)
-            camera.check_enabled = False
-            camera.save()
-            done += 1
-        skipped = queryset.count() - done
-        self.message_user(
-            request,
-            ngettext("%(n)d camera decommissioned.", "%(n)d cameras decommissioned.", done)
-            % {"n": done},
-            messages.SUCCESS,
-        )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(n)d camera was not changed (already decommissioned or not yours).",
-                    "%(n)d cameras were not changed (already decommissioned or not yours).",
-                    skipped,
-                )
-                % {"n": skipped},
-                messages.WARNING,
-            )
+        return self._transition_action(request, queryset, "decommission")
+
+    @admin.action(description=_("Reinstate selected cameras"), permissions=["decommission"])
+    def reinstate_selected(self, request, queryset):
+        return self._transition_action(request, queryset, "reinstate")
+
+    def _transition_action(self, request, queryset, name):
+        transition = lifecycle.by_name(name)
+        reason = ""
+        if lifecycle.REASON in transition.requires:
+            reason = (request.POST.get("reason") or "").strip()
+            if "apply" not in request.POST or not reason:
+                # The intermediate page asks for the reason (again, if it was left empty).
+                missing = "apply" in request.POST
+                return self._reason_page(request, queryset, name, transition, missing)
+        action = lifecycle.ROLE_ACTIONS[transition.by]
+        mine = queryset.restrict(request.user, action).select_related("facility")
+        result = bulk.apply_to_each(mine, transition, request.user, reason)
+        skipped = queryset.count() - len(result.done) - len(result.refused)
+        bulk.report(self, request, transition, result, skipped)
+        return None
+
+    def _reason_page(self, request, queryset, name, transition, missing):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": transition.label,
+            "opts": self.model._meta,
+            "action": name,
+            "transition": transition,
+            "cameras": queryset.select_related("facility")[:200],
+            "count": queryset.count(),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "missing": missing,
+            "reason": request.POST.get("reason", ""),
+        }
+        return TemplateResponse(request, "admin/cameras/camera/transition_reason.html", context)
 
     def get_queryset(self, request):
         # Uptime of today and the last 7 days: two subqueries in the list query, none per row.
         return health.with_uptime(super().get_queryset(request))
 
-    def has_check_permission(self, request):
-        # CHANGE implies CONNECT and is already asked on the page (no extra query for admins).
-        return has_scope(request, access.CHANGE) or has_scope(request, access.CONNECT)
-
     @admin.action(description=_("Check now"), permissions=["check"])
     def check_now(self, request, queryset):
-        # Operators and province admins run checks on the cameras they may connect; the checks
-        # are queued (django-q2) and their results appear on each camera.
+        # Operators and province admins run checks on the cameras of their provinces; the
+        # checks are queued (django-q2) and their results appear on each camera.
         allowed = tasks.checkable().filter(
-            pk__in=queryset.restrict(request.user, access.CONNECT).values("pk")
+            pk__in=queryset.restrict(request.user, access.CHECK).values("pk")
         )
         ids = list(allowed.values_list("pk", flat=True))
-        tasks.request_checks(ids)
+        request_checks(ids)
         self.message_user(
             request,
             ngettext(
@@ -221,9 +287,10 @@ class CameraAdmin(ScopedAdmin):
             self.message_user(
                 request,
                 ngettext(
-                    "%(n)d camera was not checked (checks disabled, decommissioned or not yours).",
-                    "%(n)d cameras were not checked (checks disabled, decommissioned or not "
-                    "yours).",
+                    "%(n)d camera was not checked (checks disabled, decommissioned, facility "
+                    "closed or not yours).",
+                    "%(n)d cameras were not checked (checks disabled, decommissioned, facility "
+                    "closed or not yours).",
                     skipped,
                 )
                 % {"n": skipped},
@@ -233,13 +300,6 @@ class CameraAdmin(ScopedAdmin):
     def get_urls(self):
         # Before the admin's own patterns, whose "<object id>/" would swallow "import/".
         return import_urls(self, CameraImporter) + super().get_urls()
-
-    def save_model(self, request, obj, form, change):
-        if "connection_status" in form.changed_data:
-            new_status = obj.connection_status
-            obj.connection_status = form.initial.get("connection_status", new_status)
-            obj.set_connection_status(new_status, by=request.user)
-        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("province"), ordering="facility__province__code")
     def province(self, obj):
@@ -265,6 +325,26 @@ class CameraAdmin(ScopedAdmin):
     def uptime_7d(self, obj):
         return _percent(getattr(obj, "uptime_7d", None))
 
+    @admin.display(description=_("status history"))
+    def status_timeline(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        changes = list(obj.status_changes.select_related("by")[:TIMELINE_LENGTH])
+        if not changes:
+            return "-"
+        return format_html(
+            '<ol class="status-timeline">{}</ol>',
+            format_html_join(
+                "",
+                "<li><time>{}</time> {} &rarr; <strong>{}</strong> · {}"
+                '<span class="muted">{}</span></li>',
+                (
+                    (when, source, target, who, f" · {reason}" if reason else "")
+                    for when, source, target, who, reason in map(_timeline_row, changes)
+                ),
+            ),
+        )
+
     @admin.display(description=_("verdict"))
     def verdict(self, obj):
         if obj.verdict_eligible is None:
@@ -274,6 +354,17 @@ class CameraAdmin(ScopedAdmin):
         return format_html_join(
             "", "<div>{}</div>", ((reason_text(reason),) for reason in obj.verdict_reasons)
         )
+
+
+def _timeline_row(change):
+    who = change.by.get_username() if change.by_id else _("the portal's checks")
+    return (
+        formats.date_format(timezone.localtime(change.at), "SHORT_DATETIME_FORMAT"),
+        change.get_source_display(),
+        change.get_target_display(),
+        who,
+        change.reason,
+    )
 
 
 def _percent(value):

@@ -11,6 +11,14 @@ class CamerasConfig(AppConfig):
         # After every migrate (and test-database set-up): a fresh installation sweeps without a
         # manual step; the function is idempotent and follows CAMERA_CHECK_INTERVAL.
         post_migrate.connect(_ensure_schedule, sender=self, dispatch_uid="cameras.ensure_schedule")
+        from django.db.models.signals import pre_save
+
+        from cameras import lifecycle
+
+        # No save, whatever its path, stores a change of status the lifecycle table forbids.
+        pre_save.connect(
+            lifecycle.guard, sender=self.get_model("Camera"), dispatch_uid="cameras.lifecycle"
+        )
 
 
 def _ensure_schedule(sender, using="default", **kwargs):

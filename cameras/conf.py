@@ -59,6 +59,14 @@ def crash_limit():
     return _positive("CAMERA_CHECK_CRASH_LIMIT", 3)
 
 
+def connect_max_age():
+    """CONNECT_MAX_AGE: minutes a passing verdict allows connecting (default 3 check intervals)."""
+    minutes = getattr(settings, "CONNECT_MAX_AGE", None)
+    if not minutes:
+        return 3 * interval()
+    return datetime.timedelta(minutes=_positive("CONNECT_MAX_AGE", 15))
+
+
 def probe_options():
     """Timeouts handed to cameras.probe.probe (seconds)."""
     return {

@@ -1,14 +1,28 @@
-"""Forms for cameras: the password is write-only."""
+"""Forms for cameras: write-only credentials bound to their address, and status changes through
+the connection lifecycle (cameras/lifecycle.py)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cameras import targets
-from cameras.models import Camera
+from cameras import lifecycle, targets
+from cameras.models import Camera, ConnectionStatus
+from cameras.validators import authority
+
+CREDENTIAL_FIELDS = ("username", "password")
 
 
 class CameraForm(forms.ModelForm):
-    """Camera form whose credentials are never rendered back and are kept when left empty."""
+    """Camera form whose credentials are never rendered back and are kept when left empty.
+
+    Kept only while the address stays on the same scheme, host and port: a new one needs the
+    credentials typed again (an empty field then means "none").
+
+    `lifecycle_roles` and `lifecycle_actor` are set by the admin for the person editing
+    (CameraAdmin.get_form); a status change is checked against the lifecycle table with them.
+    """
+
+    lifecycle_roles = frozenset()
+    lifecycle_actor = None
 
     username = forms.CharField(
         label=_("user name"),
@@ -47,17 +61,49 @@ class CameraForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.transition = None
+        self.status_change = None
+        self._source_status = self.instance.connection_status
         # Credentials never travel back to the browser, not even the user name.
         self.initial["username"] = ""
+        stored = self.instance.pk and (self.instance.username or self.instance.password)
         if "username" in self.fields and self.instance.pk:
-            stored = _("A user name is stored.") if self.instance.username else _("None stored.")
-            self.fields["username"].help_text = f"{stored} {self.fields['username'].help_text}"
+            note = _("A user name is stored.") if self.instance.username else _("None stored.")
+            self.fields["username"].help_text = f"{note} {self.fields['username'].help_text}"
+        if "stream_url" in self.fields and stored:
+            self.fields["stream_url"].help_text = _(
+                "%(help)s A user name and password are stored for this address: changing its "
+                "scheme, host or port removes them, unless you enter new ones in the same save."
+            ) % {"help": self.fields["stream_url"].help_text}
+        if "status_reason" in self.fields:
+            self.fields["status_reason"].help_text = _(
+                "Required when suspending or decommissioning; shown to the province and the "
+                "operator."
+            )
+
+    # --- Credentials --------------------------------------------------------------------------
+
+    def address_moved(self):
+        """Whether the submitted address is on another scheme, host or port than the stored one."""
+        if not self.instance.pk or "stream_url" not in self.cleaned_data:
+            return False
+        return authority(self.cleaned_data["stream_url"]) != authority(self.instance.stream_url)
+
+    def _credential(self, name):
+        typed = self.cleaned_data.get(name, "")
+        if name == "username":
+            typed = typed.strip()
+        if typed or not self.instance.pk or self.address_moved():
+            # With a moved address an empty field means "none": the stored value belongs to
+            # the old host.
+            return typed
+        return getattr(self.instance, name)
 
     def clean_username(self):
-        username = self.cleaned_data.get("username", "").strip()
-        if username:
-            return username
-        return self.instance.username if self.instance.pk else ""
+        return self._credential("username")
+
+    def clean_password(self):
+        return self._credential("password")
 
     def clean_stream_url(self):
         url = self.cleaned_data.get("stream_url", "")
@@ -69,12 +115,56 @@ class CameraForm(forms.ModelForm):
                 raise forms.ValidationError(refusal.message(), code="stream_url_target")
         return url
 
-    def clean_password(self):
-        password = self.cleaned_data.get("password", "")
-        if password:
-            return password
-        # Empty means "unchanged": the instance still holds the stored value at this point.
-        return self.instance.password if self.instance.pk else ""
+    # --- Status -------------------------------------------------------------------------------
+
+    def _config_changing(self):
+        return any(name in self.changed_data for name in ("stream_url", *CREDENTIAL_FIELDS)) and (
+            self.cleaned_data.get("stream_url") != self.instance.stream_url
+            or any(self.data.get(self.add_prefix(name)) for name in CREDENTIAL_FIELDS)
+            or self.cleaned_data.get("clear_password")
+        )
+
+    def _clean_status(self, cleaned):
+        if "connection_status" not in self.fields:
+            return
+        target = cleaned.get("connection_status")
+        reason = (cleaned.get("status_reason") or "").strip()
+        source = self._source_status
+        if not self.instance.pk:
+            if target and target != ConnectionStatus.REGISTERED:
+                self.add_error(
+                    "connection_status",
+                    _("A new camera starts as “Registered”; its first check decides the rest."),
+                )
+            return
+        if target and target != source:
+            try:
+                self.transition = lifecycle.check(
+                    self.instance,
+                    target,
+                    self.lifecycle_roles,
+                    reason=reason,
+                    config_changing=self._config_changing(),
+                )
+            except lifecycle.Refused as refused:
+                field = refused.field if refused.field in self.fields else "connection_status"
+                self.add_error(field, refused.message)
+        elif "status_reason" in self.changed_data and reason != self.instance.status_reason:
+            if source not in (ConnectionStatus.SUSPENDED, ConnectionStatus.DECOMMISSIONED):
+                self.add_error(
+                    "status_reason",
+                    _(
+                        "Only the reason of a suspended or decommissioned camera is typed by a "
+                        "person; the checks write the others."
+                    ),
+                )
+            elif not reason:
+                self.add_error("status_reason", _("The reason cannot be empty."))
+            elif not lifecycle.may_edit_reason(source, self.lifecycle_roles):
+                self.add_error(
+                    "status_reason",
+                    _("Only who may suspend or decommission this camera may change its reason."),
+                )
 
     def clean(self):
         cleaned = super().clean()
@@ -86,4 +176,18 @@ class CameraForm(forms.ModelForm):
         elif cleaned.get("clear_password"):
             cleaned["password"] = ""
             cleaned["username"] = ""
+        self._clean_status(cleaned)
         return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.transition is not None and not self.errors:
+            # construct_instance copied the new status onto the instance; the lifecycle moves
+            # it from where it was, recording who, when and why, and clearing stale reasons.
+            self.instance.connection_status = self._source_status
+            self.status_change = lifecycle.apply(
+                self.instance,
+                self.transition,
+                by=self.lifecycle_actor,
+                reason=self.cleaned_data.get("status_reason", ""),
+            )

@@ -19,7 +19,7 @@ from django.db.models import FloatField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, NullIf
 from django.utils import timezone, translation
 
-from cameras import conf
+from cameras import conf, lifecycle
 from cameras.models import CameraDay, CameraOutage, ConnectionStatus, Health, Sweep
 from cameras.standard import DEFINITE_KINDS, reasons_text
 
@@ -54,6 +54,9 @@ HEALTH_FIELDS = [
 # Connection status fields a verdict may change: saved per camera so the change is audited.
 STATUS_FIELDS = ["connection_status", "status_reason", "status_changed_at"]
 
+# _judge_status's answer when only the reason of an unchanged status changed.
+_SAME_STATUS = object()
+
 OUTAGE_KINDS = (Health.OFFLINE, Health.DEGRADED)
 # Statuses that follow the verdicts; connected, suspended and decommissioned cameras keep theirs.
 JUDGED_STATUSES = (
@@ -80,6 +83,8 @@ class Assessment:
     open_outage: CameraOutage | None = None
     close_outage: CameraOutage | None = None
     status_changed: bool = False
+    # The lifecycle's history row when the verdict moved the connection status.
+    status_change: object = None
     notes: list = field(default_factory=list)
 
 
@@ -157,15 +162,21 @@ def assess(camera, result, verdict, *, now, open_outage=None, offline_after=None
             reason=in_default_language(reasons_text, verdict.reasons),
         )
 
-    outcome.status_changed = _judge_status(camera, verdict, pending, new_health)
+    change = _judge_status(camera, verdict, pending, new_health, now)
+    outcome.status_changed = change is not None
+    if change is not None and change is not _SAME_STATUS:
+        outcome.status_change = change
     return outcome
 
 
-def _judge_status(camera, verdict, pending, new_health):
-    """Apply the verdict to the connection status of a camera that is not connected yet."""
+def _judge_status(camera, verdict, pending, new_health, now):
+    """Apply the verdict to the connection status of a camera that is not connected yet.
+
+    Returns the unsaved history row of the transition (cameras/lifecycle.py), or None.
+    """
     status = camera.connection_status
     if status not in JUDGED_STATUSES:
-        return False
+        return None
     if status == ConnectionStatus.ELIGIBLE and not pending and not verdict.eligible:
         # An eligible camera is not demoted by one network hiccup: only by what the stream showed
         # (below standard), a set-up fault (credentials, path...) or by going offline.
@@ -174,13 +185,16 @@ def _judge_status(camera, verdict, pending, new_health):
             or verdict.error_kind in DEFINITE_KINDS
             or new_health == Health.OFFLINE
         ):
-            return False
+            return None
     new_status = ConnectionStatus.ELIGIBLE if verdict.eligible else ConnectionStatus.INELIGIBLE
     reason = "" if verdict.eligible else in_default_language(reasons_text, verdict.reasons)
-    if new_status == status and reason == camera.status_reason:
-        return False
-    camera.set_connection_status(new_status, reason=reason)
-    return True
+    if new_status == status:
+        if reason != camera.status_reason:
+            # Still ineligible, for other reasons now: the reason follows, no transition.
+            camera.status_reason = reason
+            return _SAME_STATUS
+        return None
+    return lifecycle.judge(camera, verdict.eligible, reason, now=now)
 
 
 def bulk_write(objects, fields):

@@ -5,8 +5,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cameras import queue
 from cameras.fields import EncryptedTextField
-from cameras.validators import validate_stream_url
+from cameras.validators import authority, validate_stream_url
 from portal import access
 
 
@@ -32,6 +33,12 @@ class ConnectionStatus(models.TextChoices):
     CONNECTED = "connected", _("Connected")
     SUSPENDED = "suspended", _("Suspended")
     DECOMMISSIONED = "decommissioned", _("Decommissioned")
+
+
+# Statuses whose reason is kept while they last: it says why the camera is not connected.
+REASON_STATUSES = frozenset(
+    {ConnectionStatus.INELIGIBLE, ConnectionStatus.SUSPENDED, ConnectionStatus.DECOMMISSIONED}
+)
 
 
 class Health(models.TextChoices):
@@ -171,6 +178,8 @@ class Camera(models.Model):
 
     # What a check depends on: a change of any of these asks for a new check and verdict.
     CHECK_CONFIG_FIELDS = ("stream_url", "username", "password")
+    # Set by save() when it dropped the credentials of an address that moved to another host.
+    credentials_dropped = False
 
     class Meta:
         ordering = ["facility__province__code", "facility__name", "name"]
@@ -196,6 +205,9 @@ class Camera(models.Model):
     def save(self, *args, **kwargs):
         """Save; a new camera, or a new address or credentials, queues a check after commit."""
         update_fields = kwargs.get("update_fields")
+        if self._drop_credentials_of_moved_address():
+            if update_fields is not None:
+                kwargs["update_fields"] = update_fields = {*update_fields, "username", "password"}
         changed = self._check_config_changed(self._state.adding, update_fields)
         if changed:
             self.verdict_pending = True
@@ -218,16 +230,38 @@ class Camera(models.Model):
                 }
         super().save(*args, **kwargs)
         self._check_config = self._current_check_config()
+        self._loaded_status = self.connection_status
         if changed and self.check_enabled:
-            from cameras import tasks
-
-            tasks.request_check_on_commit(self.pk, using=self._state.db or "default")
+            queue.request_check_on_commit(self.pk, using=self._state.db or "default")
 
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._check_config = instance._current_check_config()
+        # What cameras.lifecycle.guard compares a save against (None when not loaded).
+        instance._loaded_status = instance.__dict__.get("connection_status")
         return instance
+
+    def _drop_credentials_of_moved_address(self):
+        """Credentials belong to an address: a new scheme, host or port drops them, unless new
+        ones come in the same save (whatever the path: form, import, API, shell).
+
+        Otherwise anyone who may edit the address could point it at a server of their own and
+        receive the stored user name and password with the next check.
+        """
+        loaded = getattr(self, "_check_config", None)
+        if self._state.adding or loaded is None:
+            return False
+        old_url, old_username, old_password = loaded
+        if authority(old_url) == authority(self.stream_url):
+            return False
+        if (self.username, self.password) != (old_username, old_password):
+            return False  # new credentials typed with the new address
+        if not (self.username or self.password):
+            return False
+        self.username = self.password = ""
+        self.credentials_dropped = True
+        return True
 
     def _current_check_config(self):
         deferred = self.get_deferred_fields()
@@ -243,27 +277,54 @@ class Camera(models.Model):
             return update_fields is None or bool(set(update_fields) & set(self.CHECK_CONFIG_FIELDS))
         return loaded != self._current_check_config()
 
-    def set_connection_status(self, status, *, by=None, reason=None):
-        """Record a new connection status with when it changed and, when connected, by whom.
-
-        The caller saves the camera (so the change is audited with the caller's actor).
-        """
-
-        now = timezone.now()
-        if status != self.connection_status:
-            self.status_changed_at = now
-            if status == ConnectionStatus.CONNECTED:
-                self.connected_at = now
-                self.connected_by = by
-        self.connection_status = status
-        if reason is not None:
-            self.status_reason = reason
+    @property
+    def not_connected_reason(self):
+        """The reason shown beside the status: only while it explains why it is not connected."""
+        return self.status_reason if self.connection_status in REASON_STATUSES else ""
 
     @property
     def resolution(self):
         if self.last_width and self.last_height:
             return f"{self.last_width}x{self.last_height}"
         return ""
+
+
+class CameraStatusChange(models.Model):
+    """One move of a camera along the connection lifecycle (cameras/lifecycle.py).
+
+    Written with the transition, never edited: the short timeline on the camera page. The audit
+    log holds the same change with its actor, address and request id.
+    """
+
+    camera = models.ForeignKey(
+        "cameras.Camera",
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("camera"),
+    )
+    source = models.CharField(_("from"), max_length=20, choices=ConnectionStatus.choices)
+    target = models.CharField(_("to"), max_length=20, choices=ConnectionStatus.choices)
+    transition = models.CharField(_("transition"), max_length=30)
+    at = models.DateTimeField(_("at"))
+    # Empty for the portal's checks.
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("connection status change")
+        verbose_name_plural = _("connection status changes")
+        indexes = [models.Index(fields=["camera", "at"], name="cameras_statuschange_cam_idx")]
+
+    def __str__(self):
+        return f"{self.camera_id} {self.source} -> {self.target} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Codec(models.TextChoices):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cameras.models import Camera, CameraOutage, Health
+from facilities.models import FacilityStatus
 
 logger = logging.getLogger(__name__)
 
@@ -93,18 +94,28 @@ def _take_pending():
             .filter(isolation_notified=False)
             .exclude(check_disabled_reason="")
         )
-        if went_offline:
-            CameraOutage.objects.filter(pk__in=[o.pk for o in went_offline]).update(
+        told = (list(went_offline), list(recovered), list(isolated))
+        # A closed facility's cameras are not told about: their changes are marked as told so
+        # that reopening the facility does not send a backlog of stale notices.
+        went_offline = [o for o in went_offline if not _closed(o.camera.facility)]
+        recovered = [o for o in recovered if not _closed(o.camera.facility)]
+        isolated = [c for c in isolated if not _closed(c.facility)]
+        if told[0]:
+            CameraOutage.objects.filter(pk__in=[o.pk for o in told[0]]).update(
                 start_notified_at=now
             )
-        if recovered:
-            CameraOutage.objects.filter(pk__in=[o.pk for o in recovered]).update(
+        if told[1]:
+            CameraOutage.objects.filter(pk__in=[o.pk for o in told[1]]).update(
                 end_notified_at=now
             )
-        if isolated:
+        if told[2]:
             # A queryset update: a notice flag is not an edit of the camera worth auditing.
-            Camera.objects.filter(pk__in=[c.pk for c in isolated]).update(isolation_notified=True)
+            Camera.objects.filter(pk__in=[c.pk for c in told[2]]).update(isolation_notified=True)
     return went_offline, recovered, isolated
+
+
+def _closed(facility):
+    return facility.status == FacilityStatus.CLOSED
 
 
 def send_pending():

@@ -34,16 +34,18 @@ from cameras import conf, health, notify, probe, standard, targets
 from cameras.models import (
     Camera,
     CameraOutage,
+    CameraStatusChange,
     ConnectionStandard,
     ConnectionStatus,
     Sweep,
     SweepTrigger,
 )
+from cameras.queue import request_checks
+from facilities.models import FacilityStatus
 from portal.audit import acting_as, system_actor
 
 logger = logging.getLogger(__name__)
 
-SWEEP_TASK = "cameras.tasks.sweep"
 BATCH_TASK = "cameras.tasks.check_batch"
 
 
@@ -56,9 +58,14 @@ def _due(now):
 
 
 def checkable():
-    """Cameras whose checks run: enabled and not decommissioned."""
-    return Camera.objects.filter(check_enabled=True).exclude(
-        connection_status=ConnectionStatus.DECOMMISSIONED
+    """Cameras whose checks run: enabled, not decommissioned, of a facility that is not closed.
+
+    Reopening a closed facility resumes its cameras' checks: nothing is stored when it closes.
+    """
+    return (
+        Camera.objects.filter(check_enabled=True)
+        .exclude(connection_status=ConnectionStatus.DECOMMISSIONED)
+        .exclude(facility__status=FacilityStatus.CLOSED)
     )
 
 
@@ -161,38 +168,6 @@ def sweep(trigger=SweepTrigger.SCHEDULE, ids=None, province=None, facility=None,
     for token in tokens:
         async_task(BATCH_TASK, token, planned.pk, group=f"sweep-{planned.pk}")
     return {"sweep": planned.pk, "cameras": planned.cameras, "batches": len(tokens)}
-
-
-def request_checks(ids):
-    """Queue checks of these cameras now (new camera, changed address, "Check now")."""
-    ids = [int(pk) for pk in ids]
-    if ids:
-        async_task(SWEEP_TASK, SweepTrigger.REQUEST, ids=ids, due_only=False)
-
-
-def request_check_on_commit(pk, using="default"):
-    """Queue a check of camera `pk` once the current transaction commits.
-
-    Cameras saved in one transaction (a CSV import of thousands) share one request, not one task
-    each: the ids gather on the connection until its commit callback runs. A rolled-back block
-    drops its callback, which is noticed and replaced.
-    """
-    connection = transaction.get_connection(using)
-    if not connection.in_atomic_block:
-        request_checks([pk])
-        return
-    flush = getattr(connection, "_camera_checks_flush", None)
-    if flush is None or not any(entry[1] is flush for entry in connection.run_on_commit):
-        ids = []
-
-        def flush():
-            connection._camera_checks_flush = None
-            request_checks(ids)
-
-        flush.ids = ids
-        connection._camera_checks_flush = flush
-        transaction.on_commit(flush, using=using)
-    flush.ids.append(pk)
 
 
 def _probe_all(cameras, progress=None, threads=None):
@@ -317,6 +292,9 @@ def check_batch(token, sweep_id=None, progress=None, threads=None):
             with acting_as(system_actor()):
                 for camera in changed:
                     camera.save(update_fields=health.STATUS_FIELDS)
+        history = [o.status_change for o in outcomes if o.status_change is not None]
+        if history:
+            CameraStatusChange.objects.bulk_create(history)
         if requeue:
             Camera.objects.filter(pk__in=requeue, claim_token=token).update(
                 claim_token="", claimed_until=None, unfinished_checks=0, next_check_at=None

@@ -1,6 +1,7 @@
 """Rules for the stream address a facility gives for a camera."""
 
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,20 @@ from django.utils.translation import gettext_lazy as _
 from cameras.targets import check_literal
 
 ALLOWED_SCHEMES = ("rtsp", "rtsps")
+DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322}
+
+# A credential written as a parameter anywhere after the host: in the query
+# (?user=admin&password=...) or in the path, as some recorders expect
+# (/user=admin&password=&channel=1&stream=0.sdp). Any case; names around "user", "pass",
+# "token", "auth", "key" and "secret" as cameras and recorders spell them.
+_SECRET_PARAM = re.compile(
+    r"(?:^|[/?&;,])\s*(?:"
+    r"user(?:_?name)?|usr|uid|login|account|"
+    r"pass(?:word|wd|wrd)?|pwd|psw|passphrase|"
+    r"[a-z_]*token|auth[a-z_]*|[a-z_]*secret|api_?key|access_?key|key|sig(?:nature)?"
+    r")\s*=",
+    re.IGNORECASE,
+)
 
 
 def validate_stream_url(value):
@@ -42,6 +57,17 @@ def validate_stream_url(value):
             ),
             code="stream_url_credentials",
         )
+    if _SECRET_PARAM.search(unquote(parts.path)) or _SECRET_PARAM.search(
+        "?" + unquote(parts.query)
+    ):
+        raise ValidationError(
+            _(
+                "Do not put a user name, password or token inside the stream address (as "
+                "“user=”, “password=”, “token=”...): remove them from the address and enter the "
+                "user name and password in their own fields, where they are stored encrypted."
+            ),
+            code="stream_url_credentials",
+        )
     if not parts.hostname:
         raise ValidationError(
             _("The stream address must name a host, for example rtsp://10.0.0.5:554/stream1."),
@@ -57,3 +83,17 @@ def validate_stream_url(value):
     refusal = check_literal(value)
     if refusal is not None:
         raise ValidationError(refusal.message(), code="stream_url_target")
+
+
+def authority(url):
+    """(scheme, host, port) of a stream address: what its stored credentials are bound to.
+
+    The port is the scheme's default when none is written, so rtsp://h/ and rtsp://h:554/ are the
+    same camera; None for an address that cannot be read.
+    """
+    try:
+        parts = urlsplit((url or "").strip())
+        scheme = parts.scheme.lower()
+        return (scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme))
+    except ValueError:
+        return None

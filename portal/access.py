@@ -9,25 +9,28 @@ opens nothing here.
 Actions:
 - "view":    read (national officials, every province role, facility managers on their facilities)
 - "change":  edit the registry of a province (province admins)
-- "connect": change connection status fields and run checks (operator engineers, province admins)
+- "connect": mark cameras connected or suspended (operator engineers only: the operator that
+             takes the stream into its central system answers for the connection)
+- "check":   run checks on request (operator engineers and province admins)
 - "manage":  delegate facility-manager access (province admins)
 """
 
 from django.db.models import Q
 from django.utils import timezone
 
-VIEW, CHANGE, CONNECT, MANAGE = "view", "change", "connect", "manage"
-ACTIONS = (VIEW, CHANGE, CONNECT, MANAGE)
+VIEW, CHANGE, CONNECT, CHECK, MANAGE = "view", "change", "connect", "check", "manage"
+ACTIONS = (VIEW, CHANGE, CONNECT, CHECK, MANAGE)
 
 # Province-level permission codenames that carry each action.
 PROVINCE_PERMS = {
     VIEW: ("manage_province", "connect_province", "view_province"),
     CHANGE: ("manage_province",),
-    CONNECT: ("manage_province", "connect_province"),
+    CONNECT: ("connect_province",),
+    CHECK: ("manage_province", "connect_province"),
     MANAGE: ("manage_province",),
 }
 # Facility-level grants: facility managers only read.
-FACILITY_PERMS = {VIEW: ("view_facility",), CHANGE: (), CONNECT: (), MANAGE: ()}
+FACILITY_PERMS = {VIEW: ("view_facility",), CHANGE: (), CONNECT: (), CHECK: (), MANAGE: ()}
 
 NATIONAL_VIEW_PERM = "facilities.view_all"
 

@@ -247,6 +247,9 @@ CAMERA_HISTORY_DAYS = env_int("CAMERA_HISTORY_DAYS", 400)
 # unfinished checks in a row after which a camera that keeps killing its batch is isolated.
 CAMERA_CHECK_LEASE = env_int("CAMERA_CHECK_LEASE", 300)
 CAMERA_CHECK_CRASH_LIMIT = env_int("CAMERA_CHECK_CRASH_LIMIT", 3)
+# Minutes a passing verdict stays good enough to mark a camera connected (cameras/lifecycle.py);
+# empty means three check intervals.
+CONNECT_MAX_AGE = env_int("CONNECT_MAX_AGE", 0) or None
 # Probe limits in seconds (cameras/probe.py): connect, each read, whole probe, and how much
 # stream to read for frame rate and bit rate.
 CAMERA_PROBE_OPEN_TIMEOUT = float(os.environ.get("CAMERA_PROBE_OPEN_TIMEOUT", "") or 5)

@@ -27,3 +27,27 @@ def camera(facility_obj=None, **fields):
     fields.setdefault("zone", Zone.GATE)
     fields.setdefault("stream_url", f"rtsp://10.0.0.{n % 250 + 1}:554/stream1")
     return Camera.objects.create(facility=facility_obj, **fields)
+
+
+def passed_check(camera_obj, *, at=None, status="eligible"):
+    """The camera as its checks leave it after a passing verdict on the active standard.
+
+    Written with a queryset update, as a sweep writes health (no audit entry); `at` backdates it.
+    """
+    from django.utils import timezone
+
+    from cameras.models import ConnectionStandard, Health
+
+    at = at or timezone.now()
+    Camera.objects.filter(pk=camera_obj.pk).update(
+        connection_status=status,
+        health=Health.ONLINE,
+        last_checked_at=at,
+        last_ok_at=at,
+        verdict_eligible=True,
+        verdict_reasons=[],
+        verdict_standard=ConnectionStandard.current(),
+        verdict_at=at,
+        verdict_pending=False,
+    )
+    return Camera.objects.get(pk=camera_obj.pk)

@@ -299,7 +299,8 @@ def test_decommission_action_changes_only_own_cameras(who, world, client):
     c = world.client_for(client, who)
     c.post(
         reverse("admin:cameras_camera_changelist"),
-        {"action": "decommission_selected", "_selected_action": [world.c1.pk, world.c2.pk]},
+        {"action": "decommission_selected", "_selected_action": [world.c1.pk, world.c2.pk],
+         "reason": "Khu cách ly đóng cửa", "apply": "1"},
     )
     statuses = dict(Camera.objects.values_list("name", "connection_status"))
     assert (statuses["HN cổng"] == "decommissioned") == (who in CHANGE_C1)
@@ -310,6 +311,7 @@ def test_decommission_action_changes_only_own_cameras(who, world, client):
 
 
 def test_operator_edits_only_connection_fields(world, client):
+    world.c1 = factories.passed_check(world.c1)
     c = world.client_for(client, "operator")
     page = c.get(reverse("admin:cameras_camera_change", args=[world.c1.pk]))
     form = page.context["adminform"].form

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cameras import lifecycle
 from cameras.models import Camera, ConnectionStatus, Health
 from facilities.models import (
     Facility,
@@ -332,7 +333,7 @@ def test_acting_as_attributes_entries_and_nests(django_user_model):
 def test_a_connection_status_changed_by_a_verdict_is_the_systems_entry():
     camera = factories.camera()
     with audit.acting_as(audit.system_actor()):
-        camera.set_connection_status(ConnectionStatus.INELIGIBLE, reason="Độ phân giải thấp")
+        lifecycle.judge(camera, False, "Độ phân giải thấp")
         camera.save(update_fields=["connection_status", "status_reason", "status_changed_at"])
     entry = entries_about(camera).last()
     assert audit.is_system(entry.actor)
@@ -381,7 +382,8 @@ def test_bulk_admin_action_on_five_cameras_is_five_entries(client, superuser):
     with new_rows(LogEntry) as entries:
         response = client.post(
             reverse("admin:cameras_camera_changelist"),
-            {"action": "decommission_selected", "_selected_action": [c.pk for c in cameras]},
+            {"action": "decommission_selected", "_selected_action": [c.pk for c in cameras],
+             "reason": "Khu cách ly đóng cửa", "apply": "1"},
             REMOTE_ADDR=ADDR,
         )
     assert response.status_code == 302

@@ -389,12 +389,12 @@ def test_result_for_an_address_changed_during_the_check_is_dropped(rtsp_farm, fa
 
 
 def test_health_outages_uptime_and_notices(relay, django_user_model):
-    hanoi_admin = province_admin(django_user_model, "01", "so-tttt@hanoi.gov.vn")
+    province_admin(django_user_model, "01", "so-tttt@hanoi.gov.vn")
     province_admin(django_user_model, "79", "so-tttt@hcm.gov.vn")
     province_admin(django_user_model, "01", "", username="no-mail")
     camera = factories.camera(factories.facility("01"), stream_url=relay.url("/h264_720p"))
-    camera.set_connection_status(ConnectionStatus.CONNECTED, by=hanoi_admin)
-    camera.save()
+    # Connected by its operator earlier (the lifecycle's rules are tested in test_lifecycle.py).
+    camera = factories.passed_check(camera, status=ConnectionStatus.CONNECTED)
 
     sweep_all()  # 1: plays
     camera.refresh_from_db()

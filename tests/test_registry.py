@@ -197,7 +197,7 @@ def test_a_new_password_replaces_the_old_and_clearing_removes_it(admin_client_vi
 
 
 def test_marking_connected_in_the_admin_records_who_and_when(admin_client_vi, superuser):
-    camera = factories.camera()
+    camera = factories.passed_check(factories.camera())
     url = reverse("admin:cameras_camera_change", args=[camera.pk])
     admin_client_vi.post(url, _change_data(camera, connection_status="connected"))
     camera.refresh_from_db()
