@@ -182,7 +182,7 @@ class CameraAdmin(ScopedAdmin):
             form.lifecycle_actor = request.user
             field = form.base_fields.get("connection_status")
             if field is not None:
-                allowed = {obj.connection_status, *lifecycle.targets_for(obj, roles)}
+                allowed = {obj.connection_status, *lifecycle.offered_targets(obj, roles)}
                 field.choices = [c for c in field.choices if c[0] in allowed]
         return form
 
@@ -190,7 +190,7 @@ class CameraAdmin(ScopedAdmin):
         super().save_model(request, obj, form, change)
         if getattr(form, "status_change", None) is not None:
             lifecycle.record(form.status_change, obj)
-        if obj.credentials_dropped:
+        if obj.credentials_dropped or getattr(form, "dropped_credentials", False):
             self.message_user(
                 request,
                 _(

@@ -63,6 +63,8 @@ class CameraForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.transition = None
         self.status_change = None
+        # Stored credentials left behind because the address moved (the admin says so).
+        self.dropped_credentials = False
         self._source_status = self.instance.connection_status
         # Credentials never travel back to the browser, not even the user name.
         self.initial["username"] = ""
@@ -96,6 +98,8 @@ class CameraForm(forms.ModelForm):
         if typed or not self.instance.pk or self.address_moved():
             # With a moved address an empty field means "none": the stored value belongs to
             # the old host.
+            if not typed and getattr(self.instance, name):
+                self.dropped_credentials = True
             return typed
         return getattr(self.instance, name)
 

@@ -170,6 +170,15 @@ def may_edit_reason(status, roles):
     return any(t.target == status and t.by in roles and REASON in t.requires for t in TRANSITIONS)
 
 
+def offered_targets(camera, roles):
+    """Statuses a form offers the holder of `roles`: the table's, and "connected" to an operator
+    even before the camera passed, so that asking explains what is missing and queues a check."""
+    offered = targets_for(camera, roles)
+    if OPERATOR in roles and camera.connection_status in (S.REGISTERED, S.INELIGIBLE):
+        offered.append(S.CONNECTED)
+    return offered
+
+
 def connect_max_age():
     return conf.connect_max_age()
 
@@ -249,6 +258,21 @@ def _recent_pass_problem(camera, now, config_changing):
     return None
 
 
+def _need_pass(camera, problem, queue_check, config_changing):
+    """The refusal of a connect that lacks a recent passing check; queues one when it can."""
+    problem = problem or _("This camera has not passed a check of its current stream yet.")
+    queued = queue_check and not config_changing and _queue_check(camera)
+    follow = (
+        _("A check was queued: try again when the camera shows “Meets the connection "
+          "standard”.")
+        if queued
+        else _("Check the camera, then try again.")
+    )
+    refused = Refused(f"{problem} {follow}", check_queued=queued, wants_check=not config_changing)
+    refused.problem = problem
+    return refused
+
+
 def check(camera, target, roles, *, reason="", now=None, config_changing=False,
           queue_check=True):
     """The Transition taking `camera` to `target` for the holder of `roles`, or raise Refused.
@@ -263,9 +287,13 @@ def check(camera, target, roles, *, reason="", now=None, config_changing=False,
     transition = next(
         (t for t in TRANSITIONS if t.allows(source, target) and t.by in roles), None
     )
-    if transition is None:
-        raise _refuse_edge(camera, target, roles)
     now = now or timezone.now()
+    if transition is None:
+        if target == S.CONNECTED and OPERATOR in roles and source in (S.REGISTERED, S.INELIGIBLE):
+            # Not eligible yet: say what the checks found, and check again.
+            raise _need_pass(camera, _recent_pass_problem(camera, now, config_changing),
+                             queue_check, config_changing)
+        raise _refuse_edge(camera, target, roles)
     if FACILITY_OPEN in transition.requires and camera.facility.status == FacilityStatus.CLOSED:
         raise Refused(
             _("The facility “%(facility)s” is closed: its cameras are not connected.")
@@ -274,18 +302,7 @@ def check(camera, target, roles, *, reason="", now=None, config_changing=False,
     if RECENT_PASS in transition.requires:
         problem = _recent_pass_problem(camera, now, config_changing)
         if problem is not None:
-            queued = queue_check and not config_changing and _queue_check(camera)
-            follow = (
-                _("A check was queued: try again when the camera shows “Meets the connection "
-                  "standard”.")
-                if queued
-                else _("Check the camera, then try again.")
-            )
-            refused = Refused(
-                f"{problem} {follow}", check_queued=queued, wants_check=not config_changing
-            )
-            refused.problem = problem
-            raise refused
+            raise _need_pass(camera, problem, queue_check, config_changing)
     if REASON in transition.requires and not (reason or "").strip():
         raise Refused(
             _("Enter the reason for this change (“%(action)s”): it is shown to the province "
