@@ -85,7 +85,9 @@ class Command(BaseCommand):
         for name in names:
             problem = text.username_problem(name)
             if problem:
-                found.append(_("account “%(name)s”: %(problem)s") % {"name": name, "problem": problem})
+                found.append(
+                    _("account “%(name)s”: %(problem)s") % {"name": name, "problem": problem}
+                )
             key = name.casefold()
             if key in seen:
                 found.append(
