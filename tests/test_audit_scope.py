@@ -16,7 +16,9 @@ from types import SimpleNamespace
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -386,3 +388,29 @@ def test_the_change_log_shows_a_province_admin_no_account_entries(client, leak_s
     for entry in about_roaming:
         response = client.get(reverse("admin:auditlog_logentry_change", args=[entry.pk]))
         assert response.status_code == 302
+
+
+# --- Cost ------------------------------------------------------------------------------------
+
+
+def test_the_scope_costs_the_same_queries_whatever_the_number_of_accounts(scene):
+    """The rule is subqueries in one SELECT, not lists of account ids fetched first."""
+
+    def add_accounts(start, count):
+        for n in range(start, start + count):
+            account = scene.account(f"account{n}")
+            grant_on_facility(account, scene.f01 if n % 2 else scene.f79)
+            audit.record_event("login", actor=account)
+
+    def queries_to_list(reader):
+        reader = type(reader).objects.get(pk=reader.pk)  # nothing cached on the account
+        with CaptureQueriesContext(connection) as queries:
+            shown = list(audit.visible_account_events(reader))
+        return len(queries), len(shown)
+
+    add_accounts(0, 4)
+    few, shown_of_few = queries_to_list(scene.admin01)
+    add_accounts(4, 40)
+    many, shown_of_many = queries_to_list(scene.admin01)
+    assert (shown_of_few, shown_of_many) == (2, 22)
+    assert few == many == 2  # the reader's grants (cached on it), then the events
