@@ -41,6 +41,9 @@ EVENTS = (
     "export",
     "view",
 )
+# What an account does to get in or to keep its password: the events a province admin reads of
+# the accounts living within its provinces (`visible_account_events`).
+SIGN_IN_EVENTS = ("login", "logout", "login_failed", "password_changed", "locked_out")
 # Events whose actor is whoever is at the keyboard, authenticated or not: never the system.
 ANONYMOUS_EVENTS = ("login_failed", "locked_out")
 
@@ -567,7 +570,8 @@ def visible_log_entries(user, queryset=None):
     """LogEntry rows `user` may read, annotated with `province_ref` (their province id).
 
     A province admin reads the entries about objects of its provinces (facilities, cameras,
-    grants, snapshots); national officials and superusers read everything.
+    grants, snapshots); national officials and superusers read everything. Entries about users
+    and groups have no province, so no province admin reads them, whatever it granted whom.
     """
     from auditlog.models import LogEntry
 
@@ -583,26 +587,78 @@ def visible_log_entries(user, queryset=None):
     return queryset.filter(_managed_provinces(user)("province_ref"))
 
 
-def managed_accounts(user):
-    """Subquery of the ids of accounts a province admin manages: holders of facility grants
-    (direct or through a group, expired or not) on facilities of its provinces."""
+def _live_grant_holders(province_scope):
+    """Q on accounts holding a live grant (directly or through a group) on a province, or on a
+    facility of a province, that `province_scope(province lookup)` (a Q) admits."""
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
     from facilities.models import (
-        Facility,
         FacilityGroupObjectPermission,
         FacilityUserObjectPermission,
+        ProvinceGroupObjectPermission,
+        ProvinceUserObjectPermission,
+    )
+    from portal import access
+
+    def held(table, province):
+        return table.objects.filter(access._live(), province_scope(province))
+
+    direct = [
+        held(ProvinceUserObjectPermission, "content_object_id").values("user_id"),
+        held(FacilityUserObjectPermission, "content_object__province_id").values("user_id"),
+    ]
+    groups = get_user_model().groups.through.objects.filter(
+        Q(group_id__in=held(ProvinceGroupObjectPermission, "content_object_id").values("group_id"))
+        | Q(
+            group_id__in=held(FacilityGroupObjectPermission, "content_object__province_id").values(
+                "group_id"
+            )
+        )
+    )
+    return Q(pk__in=direct[0]) | Q(pk__in=direct[1]) | Q(pk__in=groups.values("user_id"))
+
+
+def _national_accounts():
+    """Q on accounts holding the national `view_all`, directly or through a group."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    User = get_user_model()
+    view_all = Permission.objects.filter(
+        codename="view_all", content_type__app_label="facilities"
+    ).values("pk")
+    groups = Group.permissions.through.objects.filter(permission_id__in=view_all)
+    return Q(
+        pk__in=User.user_permissions.through.objects.filter(permission_id__in=view_all).values(
+            "user_id"
+        )
+    ) | Q(
+        pk__in=User.groups.through.objects.filter(group_id__in=groups.values("group_id")).values(
+            "user_id"
+        )
     )
 
-    facilities = Facility.objects.filter(_managed_provinces(user)("province_id")).values("pk")
-    direct = FacilityUserObjectPermission.objects.filter(content_object__in=facilities)
-    via_group = FacilityGroupObjectPermission.objects.filter(content_object__in=facilities)
+
+def province_accounts(user):
+    """Subquery of the ids of the accounts that live within the provinces `user` manages.
+
+    An account lives there when it holds at least one live grant (province or facility, direct
+    or through a group) and no live grant anywhere else; superusers and national officials live
+    nowhere. Only live grants count, on both sides: an expired grant neither brings an account in
+    nor keeps it out, and a grant on one facility of the province does not bring in an account
+    that also works for another province.
+    """
+    from django.contrib.auth import get_user_model
+
+    managed = _managed_provinces(user)
     return (
         get_user_model()
-        ._default_manager.filter(
-            Q(pk__in=direct.values("user_id")) | Q(groups__in=via_group.values("group_id"))
-        )
+        ._default_manager.filter(_live_grant_holders(managed))
+        .exclude(_live_grant_holders(lambda field: ~managed(field)))
+        .exclude(is_superuser=True)
+        .exclude(_national_accounts())
         .values("pk")
     )
 
@@ -610,10 +666,16 @@ def managed_accounts(user):
 def visible_account_events(user, queryset=None):
     """AccountEvent rows `user` may read.
 
-    A province admin reads the events about objects of its provinces and the events of the
-    accounts it manages (see `managed_accounts`); national officials and superusers read all.
+    A province admin reads:
+    - the events about objects of its provinces (grants, revocations, views, exports), whoever
+      the actor;
+    - the sign-in events (SIGN_IN_EVENTS) of the accounts that live within its provinces (see
+      `province_accounts`), done by the account itself or by nobody signed in (failed logins,
+      lock-outs). A password set by another account is that account's act, with its address.
+    Nothing else of an account: not its views or exports of another province's objects.
+    National officials and superusers read everything.
     """
-    from django.db.models import Q
+    from django.db.models import F, Q
 
     from portal import access
     from portal.models import AccountEvent
@@ -623,9 +685,7 @@ def visible_account_events(user, queryset=None):
         return queryset.none()
     if access.is_national_viewer(user):
         return queryset
-    managed = managed_accounts(user)
-    return queryset.filter(
-        _managed_provinces(user)("province_id")
-        | Q(actor_id__in=managed)
-        | Q(account_id__in=managed)
+    own_sign_ins = Q(event__in=SIGN_IN_EVENTS, account_id__in=province_accounts(user)) & (
+        Q(actor__isnull=True) | Q(actor_id=F("account_id"))
     )
+    return queryset.filter(_managed_provinces(user)("province_id") | own_sign_ins)
