@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from cameras import targets
 from cameras.models import Camera
+from portal.text import CleanTextModelForm
 
 
-class CameraForm(forms.ModelForm):
+class CameraForm(CleanTextModelForm):
     """Camera form whose credentials are never rendered back and are kept when left empty."""
 
     username = forms.CharField(
