@@ -37,6 +37,14 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "Mat-khau-du-dai-2021"
+
+
+@pytest.fixture(autouse=True)
+def default_language_afterwards():
+    # A request with the English cookie leaves English active in this thread: later tests
+    # expect the default (Vietnamese).
+    yield
+    translation.deactivate()
 CAMERA_HEADER = "province_code,facility,name,zone,stream_url,username,password"
 FACILITY_NAME = "Khu cách ly Pháp Vân"
 

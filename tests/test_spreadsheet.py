@@ -28,6 +28,14 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "Mat-khau-du-dai-2021"
 
+
+@pytest.fixture(autouse=True)
+def default_language_afterwards():
+    # A request with the English cookie leaves English active in this thread: later tests
+    # expect the default (Vietnamese).
+    yield
+    translation.deactivate()
+
 # Text a person could type that a spreadsheet would run or mangle.
 DANGEROUS = [
     "=1+1",
