@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from cameras import lifecycle, targets
 from cameras.models import Camera, ConnectionStatus
 from cameras.validators import authority
+from portal.text import CleanTextModelForm
 
 CREDENTIAL_FIELDS = ("username", "password")
 
 
-class CameraForm(forms.ModelForm):
+class CameraForm(CleanTextModelForm):
     """Camera form whose credentials are never rendered back and are kept when left empty.
 
     Kept only while the address stays on the same scheme, host and port: a new one needs the

@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from cameras.models import Codec, ConnectionStandard
 from portal import access
+from portal.text import CleanTextModelForm
 
 
-class ConnectionStandardForm(forms.ModelForm):
+class ConnectionStandardForm(CleanTextModelForm):
     codecs = forms.MultipleChoiceField(
         label=_("accepted video codecs"),
         choices=Codec.choices,

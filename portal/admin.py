@@ -10,6 +10,10 @@ import json
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import OuterRef, Subquery
@@ -21,7 +25,9 @@ from django.utils.translation import gettext_noop
 
 from facilities.models import Province
 from portal import access, admin_scope, audit
+from portal.forms import check_new_username
 from portal.models import AccountEvent
+from portal.text import CleanTextMixin, CleanTextModelForm
 
 # auditlog ships no Vietnamese: its strings that reach our pages, kept in our catalog.
 AUDITLOG_STRINGS = (
@@ -310,3 +316,43 @@ class AccountEventAdmin(ReadOnlyAuditAdmin):
         return format_html(
             "<pre>{}</pre>", json.dumps(obj.detail, ensure_ascii=False, indent=2, sort_keys=True)
         )
+
+
+# --- Accounts: the user admin's forms check names and text like every other form ---------------
+
+
+class AccountCreationForm(CleanTextMixin, AdminUserCreationForm):
+    """Django's add-user form with the portal's account-name rule (portal/forms.py)."""
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        if username:
+            check_new_username(username)
+        return username
+
+
+class AccountChangeForm(CleanTextMixin, UserChangeForm):
+    """Django's change-user form; a new name follows the rule, an existing one is left alone."""
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        if username and username != self.instance.get_username():
+            check_new_username(username, instance=self.instance)
+        return username
+
+
+User = get_user_model()
+for _model in (User, Group):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    add_form = AccountCreationForm
+    form = AccountChangeForm
+
+
+@admin.register(Group)
+class AccountGroupAdmin(GroupAdmin):
+    form = CleanTextModelForm

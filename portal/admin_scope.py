@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from portal import access
+from portal.text import CleanTextModelForm, nfc
 
 
 def _memo(request, key, compute):
@@ -40,8 +41,11 @@ class ScopedAdmin(admin.ModelAdmin):
     `edit_action` is the scope needed to add or change (province admins: "change").
     `fk_scopes` maps a foreign-key field to the (model, action) whose restricted queryset are the
     allowed choices, so a facility of another province can neither be chosen nor submitted.
+    A subclass that declares its own `form` derives it from CleanTextModelForm too (NFC text, no
+    invisible characters: portal/text.py); tests/test_input_safety.py checks every admin.
     """
 
+    form = CleanTextModelForm
     edit_action = access.CHANGE
     fk_scopes = {}
     out_of_scope_message = _("Choose an item within the provinces and facilities you manage.")
@@ -80,6 +84,8 @@ class ScopedAdmin(admin.ModelAdmin):
         return actions
 
     def get_search_results(self, request, queryset, search_term):
+        # Names are stored in NFC: a search typed with decomposed accents finds them too.
+        search_term = nfc(search_term)
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # Autocomplete of a foreign key offers only what the asking form may submit.
         field = request.GET.get("field_name")

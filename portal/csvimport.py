@@ -10,6 +10,15 @@ Files: UTF-8 with or without BOM (Excel's "CSV UTF-8"), or UTF-16 with BOM (Exce
 text"); comma, semicolon (Excel with Vietnamese regional settings) or tab separated; at most
 IMPORT_MAX_BYTES bytes and IMPORT_MAX_ROWS rows. Values of secret columns never appear in a
 message or a preview.
+
+Whatever bytes arrive, the answer is a Plan: anything that cannot be read (a workbook instead of
+a CSV, broken UTF-8 or UTF-16, a value over the csv module's field size limit) is a translated
+file-level message, never an exception. Each cell is then cleaned like a form field
+(portal/text.py): surrounding spaces stripped, NFC, the quote a spreadsheet-safe export put
+before "=", "+", "-", "@", tab or CR taken off (portal/spreadsheet.py), and a cell holding an
+invisible or control character is a row error. Secret cells are taken as typed: not stripped,
+not normalised and not unquoted (no export ever writes a credential, so a leading quote there
+was typed on purpose), only checked for invisible characters.
 """
 
 import codecs
@@ -26,6 +35,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import access
+from portal.spreadsheet import safe_row, unquote
+from portal.text import nfc
+from portal.text import problem as text_problem
 
 DELIMITERS = (",", ";", "\t")
 
@@ -39,6 +51,8 @@ class Column:
     help: str = ""
     example: str = ""
     secret: bool = False
+    # Line breaks and tabs allowed inside the value (a quoted cell may hold them).
+    multiline: bool = False
 
 
 @dataclass
@@ -132,30 +146,63 @@ def _human_size(n):
     return _("%(n)s bytes") % {"n": n}
 
 
+# Workbooks uploaded instead of a CSV: .xlsx (a ZIP archive) and Excel 97-2003's .xls (OLE2).
+WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
 def decode(data):
-    """Text of an uploaded file, in Unicode NFC so names typed anywhere compare equal."""
+    """Text of an uploaded file; FileRefused (never UnicodeError) when it is not readable text."""
     check_size(len(data))
+    if data.startswith(WORKBOOK_SIGNATURES):
+        raise FileRefused(
+            _(
+                "This looks like an Excel workbook, not a CSV file. In Excel, use Save As and "
+                "choose “CSV UTF-8 (Comma delimited) (*.csv)”, then import that file."
+            )
+        )
+    # Before UTF-16: a UTF-32 little-endian BOM begins with the UTF-16 one.
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise FileRefused(
+            _(
+                "This file is UTF-32 text, which cannot be imported. In Excel, use Save As and "
+                "choose “CSV UTF-8 (Comma delimited) (*.csv)”, then import that file."
+            )
+        )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _decode(data, "utf-16")
     if data.startswith(codecs.BOM_UTF8):
-        text = data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = data.decode("utf-16")
-    else:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
+        return _decode(data[len(codecs.BOM_UTF8):], "utf-8")
+    head = data[:4096]
+    if head.count(0) > len(head) // 4:
+        # UTF-16 without its BOM, or not text at all: read as UTF-8 it would only give a wall
+        # of "unknown column" errors.
+        raise FileRefused(
+            _(
+                "This file is not CSV text. In Excel, use Save As and choose “CSV UTF-8 (Comma "
+                "delimited) (*.csv)”, then import that file."
+            )
+        )
+    return _decode(data, "utf-8")
+
+
+def _decode(data, encoding):
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        # The line is counted in what could be read, so it is right for UTF-16 too.
+        line = data[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+        if encoding == "utf-8":
             # Excel's plain "CSV" in Vietnamese Windows is Windows-1258: accents would be lost.
-            line = data[: exc.start].count(b"\n") + 1
-            raise FileRefused(
-                RowError(
-                    line,
-                    None,
-                    _(
-                        "the file is not UTF-8 text. In Excel, use Save As and choose "
-                        "“CSV UTF-8 (Comma delimited) (*.csv)”, then import that file."
-                    ),
-                )
-            ) from None
-    return unicodedata.normalize("NFC", text)
+            message = _(
+                "the file is not UTF-8 text. In Excel, use Save As and choose "
+                "“CSV UTF-8 (Comma delimited) (*.csv)”, then import that file."
+            )
+        else:
+            message = _(
+                "the file is damaged or cut short: it is not valid UTF-16 text. In Excel, use "
+                "Save As and choose “CSV UTF-8 (Comma delimited) (*.csv)”, then import that file."
+            )
+        raise FileRefused(RowError(line, None, message)) from None
 
 
 def _header_key(cell):
@@ -166,41 +213,75 @@ def sniff_delimiter(first_line, keys):
     """The delimiter that splits the header into the most known column names."""
     best, best_score = ",", (-1, -1)
     for delimiter in DELIMITERS:
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue  # a cell over the field size limit: read_table reports it
         score = (sum(_header_key(c) in keys for c in cells), len(cells))
         if score > best_score:
             best, best_score = delimiter, score
     return best
 
 
-def read_table(text, columns, *, limit_rows=None):
-    """Rows of `text` keyed by column key; raises FileRefused for header or size problems."""
+def _unreadable(number):
+    """The csv module's only error here (strict=False): a value over its field size limit."""
+    return RowError(
+        number,
+        None,
+        _(
+            "this row cannot be read: a value is longer than %(limit)s characters, or a "
+            "quotation mark is not closed. Check the quotes from this row on."
+        )
+        % {"limit": number_format(csv.field_size_limit(), force_grouping=True)},
+    )
+
+
+def _shown(key, length=40):
+    """A header cell as quoted in a message: a junk header can be a whole file long."""
+    return key if len(key) <= length else key[: length - 1] + "…"
+
+
+def read_header(reader, columns):
+    """The header's column keys in file order; FileRefused with every header problem."""
     keys = {c.key for c in columns}
-    first_line = text.split("\n", 1)[0]
-    delimiter = sniff_delimiter(first_line, keys)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     try:
         header = next(reader)
     except StopIteration:
         raise FileRefused(_("The file is empty.")) from None
-    except csv.Error as exc:
-        raise FileRefused(RowError(1, None, str(exc))) from None
+    except csv.Error:
+        raise FileRefused(_unreadable(1)) from None
 
     header_keys = [_header_key(cell) for cell in header]
     while header_keys and not header_keys[-1]:
         header_keys.pop()  # Excel's trailing empty columns
+    known = ", ".join(c.key for c in columns)
+    if not keys.intersection(header_keys):
+        # Not a header at all (another file, binary junk): one message, not one per cell.
+        raise FileRefused(
+            RowError(
+                1,
+                None,
+                _(
+                    "the first row must be the header, with the column names: %(columns)s. "
+                    "Start from the template."
+                )
+                % {"columns": known},
+            )
+        )
     errors = []
     seen = set()
     for key in header_keys:
-        if not key:
+        problem = text_problem(key)
+        if problem:
+            errors.append(RowError(1, None, problem))
+        elif not key:
             errors.append(RowError(1, None, _("a column has no name in the header.")))
         elif key not in keys:
             errors.append(
                 RowError(
                     1,
-                    key,
-                    _("unknown column. The columns are: %(columns)s.")
-                    % {"columns": ", ".join(c.key for c in columns)},
+                    _shown(key),
+                    _("unknown column. The columns are: %(columns)s.") % {"columns": known},
                 )
             )
         elif key in seen:
@@ -213,8 +294,30 @@ def read_table(text, columns, *, limit_rows=None):
             )
     if errors:
         raise FileRefused(*errors)
+    return header_keys
 
-    secret = {c.key for c in columns if c.secret}
+
+def clean_cell(cell, column):
+    """(value, problem): the cell as a form would store it, and what is wrong with it or None."""
+    if column.secret:
+        value = cell
+    else:
+        value = nfc(unquote(cell.strip()))
+    return value, text_problem(value, multiline=column.multiline)
+
+
+def read_table(text, columns, *, limit_rows=None):
+    """Rows of `text` keyed by column key, and row errors; FileRefused for header or size.
+
+    A row whose cells hold invisible characters gets one error per such cell and is left out of
+    the rows: its values are not looked up further (a name, an address to resolve).
+    """
+    by_key = {c.key: c for c in columns}
+    first_line = text.split("\n", 1)[0]
+    delimiter = sniff_delimiter(first_line, set(by_key))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    header_keys = read_header(reader, columns)
+
     rows, row_errors = [], []
     limit = limit_rows if limit_rows is not None else max_rows()
     number = 1
@@ -237,14 +340,19 @@ def read_table(text, columns, *, limit_rows=None):
                     )
                 )
                 continue
-            values = {}
+            values, problems = {}, []
             for key, cell in zip(header_keys, record, strict=False):
-                values[key] = cell if key in secret else cell.strip()
-            for key in keys:
+                values[key], problem = clean_cell(cell, by_key[key])
+                if problem:
+                    problems.append(RowError(number, key, problem))
+            if problems:
+                row_errors += problems
+                continue
+            for key in by_key:
                 values.setdefault(key, "")
             rows.append(Row(number, values))
-    except csv.Error as exc:
-        raise FileRefused(RowError(number + 1, None, str(exc))) from None
+    except csv.Error:
+        raise FileRefused(_unreadable(number + 1)) from None
     if len(rows) > limit:
         raise FileRefused(
             _(
@@ -258,12 +366,15 @@ def read_table(text, columns, *, limit_rows=None):
 
 
 def template_csv(columns, example_rows):
-    """An import template: header and example rows, UTF-8 with BOM so Excel shows the accents."""
+    """An import template: header and example rows, UTF-8 with BOM so Excel shows the accents.
+
+    Spreadsheet-safe like the exports (a phone example "+84 ..." would open as a number).
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.key for c in columns])
+    writer.writerow(safe_row([c.key for c in columns]))
     for row in example_rows:
-        writer.writerow([row.get(c.key, "") for c in columns])
+        writer.writerow(safe_row([row.get(c.key, "") for c in columns]))
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
 
 

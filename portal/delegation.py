@@ -33,6 +33,10 @@ def delegation(request):
         except PermissionDenied as denied:
             messages.error(request, str(denied) or _("You are not allowed to do this."))
             done = False
+        except roles.GrantGone as gone:
+            # A stale page: say so and show the list as it is now.
+            messages.warning(request, str(gone))
+            done = True
         if done:
             return redirect("delegation")
     return render(

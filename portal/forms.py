@@ -1,4 +1,4 @@
-"""Forms of the delegation page."""
+"""Forms of the delegation page, and the rule for new account names (used by the user admin)."""
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
@@ -6,6 +6,26 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import roles
+from portal.text import CleanTextMixin, username_problem
+
+
+def check_new_username(username, instance=None):
+    """ValidationError unless `username` may name a new (or renamed) account.
+
+    The safe character set of portal/text.py, and unique regardless of case: "Admin" is refused
+    when "admin" exists, since the two read as one name in the audit log. `instance` is the
+    account being renamed, which does not collide with itself.
+    """
+    problem = username_problem(username)
+    if problem:
+        raise forms.ValidationError(problem, code="username_characters")
+    others = get_user_model()._default_manager.filter(username__iexact=username)
+    if instance is not None and instance.pk is not None:
+        others = others.exclude(pk=instance.pk)
+    if others.exists():
+        raise forms.ValidationError(
+            _("An account with this user name already exists."), code="username_taken"
+        )
 
 
 class ExpiryMixin:
@@ -16,7 +36,7 @@ class ExpiryMixin:
         return value
 
 
-class FacilityGrantForm(ExpiryMixin, forms.Form):
+class FacilityGrantForm(CleanTextMixin, ExpiryMixin, forms.Form):
     """Give an existing ordinary account read access to one facility of the granter's province."""
 
     username = forms.CharField(label=_("User name"), max_length=150)
@@ -70,10 +90,7 @@ class FacilityManagerAccountForm(FacilityGrantForm):
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
-        User = get_user_model()
-        if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(_("An account with this user name already exists."))
-        User.username_validator(username)
+        check_new_username(username)
         return username
 
     def clean(self):
@@ -95,7 +112,7 @@ class FacilityManagerAccountForm(FacilityGrantForm):
         return cleaned
 
 
-class ProvinceRoleForm(ExpiryMixin, forms.Form):
+class ProvinceRoleForm(CleanTextMixin, ExpiryMixin, forms.Form):
     """National administrators: give an account a role on a province."""
 
     username = forms.CharField(label=_("User name"), max_length=150)

@@ -25,6 +25,14 @@ from portal.audit import acting_as, record_event
 NATIONAL_OFFICIALS_GROUP = "National officials"
 
 
+class GrantGone(Exception):
+    """The grant to revoke is not there (any more): a second click, or a page left open while
+    someone else revoked it. Nothing was changed and nothing is recorded."""
+
+    def __init__(self):
+        super().__init__(_("This access no longer exists: it was already revoked."))
+
+
 def _as_granter(func):
     """Grant-table audit entries name the granter, in a request or not (shell, commands)."""
 
@@ -114,11 +122,12 @@ def facility_grants_visible_to(granter):
 
 @_as_granter
 def revoke_facility_grant(granter, grant_id, request=None):
+    # Another province's grant is as absent as a revoked one: its existence is not revealed.
     grant = facility_grants_visible_to(granter).filter(pk=grant_id).first()
     if grant is None:
-        raise PermissionDenied(_("This grant does not exist or is not yours to revoke."))
+        raise GrantGone
     facility, user = grant.content_object, grant.user
-    grant.delete()
+    _delete(grant)
     record_event(
         "revoke",
         request,
@@ -190,9 +199,15 @@ def province_grants_visible_to(granter):
 @_as_granter
 def revoke_province_grant(granter, grant_id, request=None):
     _require_national_admin(granter)
-    grant = ProvinceUserObjectPermission.objects.select_related("permission").get(pk=grant_id)
+    grant = (
+        ProvinceUserObjectPermission.objects.select_related("permission")
+        .filter(pk=grant_id)
+        .first()
+    )
+    if grant is None:
+        raise GrantGone
     province, user, role = grant.content_object, grant.user, grant.permission.codename
-    grant.delete()
+    _delete(grant)
     record_event(
         "revoke",
         request,
@@ -200,6 +215,17 @@ def revoke_province_grant(granter, grant_id, request=None):
         target=province,
         detail={"user": user.get_username(), "permission": role},
     )
+
+
+def _delete(grant):
+    """Delete `grant`, or GrantGone when a concurrent revoke deleted it first.
+
+    Raised inside the revoke's transaction (_as_granter), so the audit entry the deletion
+    signal wrote for the row that was not there is rolled back with it.
+    """
+    deleted, _by_model = grant.delete()
+    if not deleted:
+        raise GrantGone
 
 
 def national_officials_group():

@@ -4,7 +4,9 @@ Every export is a generator of CSV text: rows are read with `.values_list(...).i
 chunks, so memory does not grow with the number of rows (measured in bench/bench_reports.py).
 Text starts with a UTF-8 byte order mark so Excel shows Vietnamese names correctly, and headers
 and labels are in the language active when the export is built (the interface language).
-Exports never read camera credentials: every query names its columns.
+Exports never read camera credentials: every query names its columns. Every cell goes through
+portal/spreadsheet.py in CsvStream, the one place rows are written, so text that begins like a
+formula (a facility named "=HYPERLINK(...)") opens in Excel as text.
 """
 
 import csv
@@ -18,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from cameras.models import ConnectionStatus, Health, Zone
 from facilities.models import FacilityKind, FacilityStatus, Operator
+from portal.spreadsheet import safe_row
 from reports.snapshot import (
     COUNT_FIELDS,
     ELIGIBLE_STATUSES,
@@ -45,7 +48,10 @@ class _Echo:
 
 
 class CsvStream:
-    """CSV text of a header and rows, in pieces; counts the data rows it has produced."""
+    """CSV text of a header and rows, in pieces; counts the data rows it has produced.
+
+    Rows hold numbers as numbers and text as text: text cells are made spreadsheet-safe here.
+    """
 
     def __init__(self, header, rows):
         self.header = header
@@ -54,10 +60,10 @@ class CsvStream:
 
     def __iter__(self):
         writer = csv.writer(_Echo())
-        yield BOM + writer.writerow(self.header)
+        yield BOM + writer.writerow(safe_row(self.header))
         piece = []
         for row in self.rows:
-            piece.append(writer.writerow(row))
+            piece.append(writer.writerow(safe_row(row)))
             self.count += 1
             if len(piece) >= ROWS_PER_PIECE:
                 yield "".join(piece)

@@ -4,7 +4,9 @@ import os
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.text import username_problem
 
 
 class Command(BaseCommand):
@@ -19,6 +21,10 @@ class Command(BaseCommand):
             self.stdout.write("An administrator account already exists; nothing to do.")
             return
         username = os.environ.get("ADMIN_USERNAME", "admin")
+        problem = username_problem(username)
+        if problem:
+            # The same rule as every account made on the delegation page or in the admin.
+            raise CommandError(f"ADMIN_USERNAME={username!r}: {problem}")
         password = os.environ.get("ADMIN_PASSWORD", "")
         generated = not password
         if generated:
