@@ -7,12 +7,13 @@ cameras/lifecycle.py: a row added or lost there fails here.
 
 import datetime
 import itertools
+import unicodedata
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cameras import lifecycle
 from cameras.models import Camera, CameraStatusChange, ConnectionStandard, ConnectionStatus
@@ -449,7 +450,9 @@ def test_outages_of_a_closed_facility_are_not_notified(django_user_model, mailou
 # --- check_registry ------------------------------------------------------------------------
 
 
-def test_check_registry_lists_states_the_rules_would_not_allow_and_changes_nothing(capsys):
+def test_check_registry_lists_states_the_rules_would_not_allow_and_changes_nothing(
+    capsys, django_user_model
+):
     connected_never_passed = factories.camera(name="Cam nối tay")
     Camera.objects.filter(pk=connected_never_passed.pk).update(connection_status=S.CONNECTED)
     stale_reason = factories.passed_check(factories.camera(name="Cam lý do cũ"), status="connected")
@@ -457,12 +460,23 @@ def test_check_registry_lists_states_the_rules_would_not_allow_and_changes_nothi
     secret_url = factories.camera(name="Cam lộ mật khẩu")
     Camera.objects.filter(pk=secret_url.pk).update(stream_url="rtsp://10.0.0.9/live?pwd=123")
     fine = factories.passed_check(factories.camera(name="Cam tốt"), status="connected")
+    decomposed = factories.camera(name=unicodedata.normalize("NFD", "Cam hành lang"))
+    # Accounts made before the name rule: a Cyrillic "а", and two names that differ in case.
+    django_user_model.objects.create_user("\u0430dmin")
+    django_user_model.objects.create_user("Operator.HN")
+    django_user_model.objects.create_user("operator.hn")
+    django_user_model.objects.create_user("vnpt.hcm")
     before = list(Camera.objects.order_by("pk").values_list("connection_status", "status_reason"))
-    call_command("check_registry", stdout=None)
+    with translation.override("en"):
+        call_command("check_registry")
     out = capsys.readouterr().out
     assert "Cam nối tay" in out and "connected without ever passing a check" in out
     assert "Cam lý do cũ" in out and "no longer applies" in out
     assert "Cam lộ mật khẩu" in out
     assert fine.name not in out
+    assert f"camera {decomposed.pk} " in out and "(not NFC)" in out
+    assert "account “\u0430dmin”" in out
+    assert "“operator.hn” and “Operator.HN” differ only in capital letters" in out
+    assert "vnpt.hcm" not in out
     after = list(Camera.objects.order_by("pk").values_list("connection_status", "status_reason"))
     assert before == after

@@ -9,6 +9,8 @@ Nothing is rewritten or renamed: each finding needs a decision (reconnect throug
 rename the account...). --fail exits with status 1 when something is found (for a cron job).
 """
 
+import unicodedata
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -64,6 +66,10 @@ class Command(BaseCommand):
                 validate_stream_url(camera.stream_url)
             except ValidationError as error:
                 problems += error.messages
+            if not unicodedata.is_normalized("NFC", camera.name):
+                # Typed before names were stored in NFC: it looks equal to its composed twin
+                # but is not found by search or caught as a duplicate.
+                problems.append(_("its name is stored with decomposed accents (not NFC)"))
             if problems:
                 found.append(
                     _("camera %(id)s “%(camera)s” (%(facility)s, %(province)s): %(problems)s")
