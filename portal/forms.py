@@ -62,11 +62,14 @@ class FacilityGrantForm(CleanTextMixin, ExpiryMixin, forms.Form):
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
         user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise forms.ValidationError(_("No account has this user name."))
-        if not roles.may_receive_facility_grant(self.granter, user):
+        if user is None or not roles.may_receive_facility_grant(self.granter, user):
+            # One answer for "no such account" and "not an ordinary account", so the form
+            # does not tell a province admin which staff accounts exist.
             raise forms.ValidationError(
-                _("Facility access can only be granted to other, ordinary (non-staff) accounts.")
+                _(
+                    "No ordinary (non-staff) account other than yours has this user name; "
+                    "facility access goes only to such accounts."
+                )
             )
         self.cleaned_data["user"] = user
         return username

@@ -395,6 +395,17 @@ def test_province_admin_cannot_grant_on_another_province_or_to_itself_or_to_staf
         username="facility_manager").is_staff
 
 
+def test_the_grant_form_does_not_tell_which_staff_accounts_exist(world, client):
+    c = world.client_for(client, "this_admin")
+    c.cookies["django_language"] = "en"
+    answers = [
+        _grant(c, name, world.f1).context["forms"]["grant"].errors["username"]
+        for name in ("viewer", "no-such-account", "superuser", "boss")
+    ]
+    assert all(answer == answers[0] for answer in answers)
+    assert "No ordinary (non-staff) account other than yours" in answers[0][0]
+
+
 def test_province_admin_cannot_revoke_another_provinces_grant(world, client, django_user_model):
     fm = django_user_model.objects.create_user("fm_hcm", password="x")
     grant = FacilityUserObjectPermission.objects.create(

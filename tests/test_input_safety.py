@@ -330,8 +330,16 @@ def test_a_status_reason_may_span_lines_but_a_name_may_not(english, hanoi_admin,
     assert refused.context["adminform"].form.errors["name"] == [
         "Line breaks and tabs are not allowed here: enter the text on one line."
     ]
+    assert english.post(url, camera_form_data(facility)).status_code == 302
+    camera = Camera.objects.get()
+    # A reason is typed when decommissioning (a new camera has none to type).
     accepted = english.post(
-        url, camera_form_data(facility, status_reason="Độ phân giải thấp.\r\nĐã báo nhà mạng.")
+        reverse("admin:cameras_camera_change", args=[camera.pk]),
+        camera_form_data(
+            facility,
+            connection_status="decommissioned",
+            status_reason="Độ phân giải thấp.\r\nĐã báo nhà mạng.",
+        ),
     )
     assert accepted.status_code == 302
     assert Camera.objects.get().status_reason == "Độ phân giải thấp.\r\nĐã báo nhà mạng."
