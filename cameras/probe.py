@@ -808,15 +808,22 @@ class _Job:
     def _closed(self) -> ProbeResult:
         """FFmpeg lost the connection before a usable reply: hang-up or not RTSP?
 
-        FFmpeg cannot tell: a first line that does not start with "RTSP/" is
-        taken for a request *from* the server, answered with 501, and then
-        the close is all it reports. So look at the first bytes ourselves, on
-        a fresh connection to the same address, within the remaining time.
+        FFmpeg cannot tell: the relay closes the connection on a reply it
+        will not pass on (and plain FFmpeg takes a first line that does not
+        start with "RTSP/" for a request *from* the server, answers 501 and
+        then reports only the close). The relay knows whether the reply was
+        unclear RTSP or no RTSP at all; to tell an HTTP server from other
+        bytes, look at the first bytes ourselves, on a fresh connection to
+        the same address, within the remaining time.
         """
         closed = _fail("refused", "The camera closed the connection without answering.")
+        violation = self.relay.violation if self.relay is not None else ""
+        if violation and violation != _relay.NOT_RTSP:
+            # The relay cut a reply that FFmpeg might have read otherwise than it does.
+            return _fail("invalid", "The camera's reply is not valid RTSP.")
         if self.target.scheme != "rtsp":
             # Over TLS only the relay saw the first bytes.
-            if self.relay is not None and self.relay.violation == _relay.NOT_RTSP:
+            if violation:
                 return _fail("invalid", "The server on this port does not speak RTSP.")
             return closed
         budget = min(1.0, self._remaining() - 0.1)
