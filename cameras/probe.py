@@ -2,18 +2,21 @@
 
 This is the only module that touches PyAV, and it imports nothing from Django:
 it is called from worker threads (a ThreadPoolExecutor runs many probes at
-once) and from benchmarks.
+once) and from benchmarks. FFmpeg never connects to the camera: it connects
+to a loopback relay (cameras/relay.py) joined to the one address the
+``resolve`` hook approved; see "No other address" below.
 
 How the wall-clock ``deadline`` holds
 -------------------------------------
 FFmpeg is stopped cooperatively where it can be and abandoned where it cannot:
 
 * DNS is resolved by us, never by FFmpeg: ``getaddrinfo`` cannot be
-  interrupted, and resolving once also means the address FFmpeg connects to is
-  the one the caller's ``resolve`` hook approved (no DNS-rebinding between an
-  SSRF check and the connect). The URL handed to FFmpeg carries the IP, so
-  rtsps:// goes without SNI (FFmpeg does not verify RTSPS certificates by
-  default anyway).
+  interrupted, and resolving once also means the address connected to is the
+  one the caller's ``resolve`` hook approved (no DNS-rebinding between an
+  SSRF check and the connect).
+* The TCP connect (and for rtsps:// the TLS handshake) is ours too, on the
+  worker thread, limited like FFmpeg's I/O below; its errors (refused,
+  unreachable, no answer to SYN) are told from the socket's own error.
 * FFmpeg's ``timeout`` option (microseconds; ``stimeout`` is ignored since
   FFmpeg 5) is a socket *inactivity* limit: it ends silent servers.
 * PyAV's ``timeout=(open, read)`` installs an ``interrupt_callback``, a
@@ -25,26 +28,31 @@ FFmpeg is stopped cooperatively where it can be and abandoned where it cannot:
   so a server that answers the handshake but sends no media is seen as open
   in time to be reported as ``no_video`` rather than ``timeout``.
 * All of that runs in a daemon thread; the caller waits on an Event until
-  the deadline and then answers from what the thread has seen so far. A
-  thread left behind closes its container when FFmpeg returns, which the
-  limits above bound to about ``read_timeout`` past the deadline.
+  the deadline and then answers from what the thread has seen so far, and
+  closes the relay: FFmpeg, left reading from it, sees the connection end and
+  returns at once. The relay's own thread ends with the worker, or when the
+  caller closes it, and by itself at ``read_timeout`` past the deadline at the
+  latest (the bound a worker left behind had before the relay existed).
 
 Measured on the 2-core dev machine against tests/fake_rtsp.py, returned
 after (deadline=3 s / default 10 s):
 
 =========================================  ==========  ==========
 401/403/404/453/503, refused, hang-up      1-5 ms      1-5 ms
-HTTP server on the port / random bytes     2 / 205 ms  13 / 212 ms
+HTTP server on the port / random bytes     2-5 ms      2-5 ms
+302 to anywhere (``redirect``)             2-10 ms     2-10 ms
 NXDOMAIN                                   1-15 ms     1-15 ms
-silent server (inactivity limit)           1.41 s      4.91 s
-one byte per second (interrupt callback)   1.41 s      4.91 s
-SYN dropped (connect never completes)      1.41 s      4.92 s
+silent server (inactivity limit)           1.41 s      4.92 s
+one byte per second (interrupt callback)   1.41 s      4.92 s
+SYN dropped (our connect's limit)          1.35 s      4.86 s
 handshake OK, no RTP (``no_video``)        2.92 s      9.93 s
 resolver that hangs (thread backstop)      3.00 s      10.00 s
 =========================================  ==========  ==========
 
 Only the hanging resolver outlived the call: its thread ended when the
-resolver returned, and then without connecting.
+resolver returned, and then without connecting. An HTTP server or random
+bytes are now told at once: the relay closes on a first line that is not
+RTSP, where FFmpeg used to wait for more (about 200 ms).
 
 Error messages and credentials
 ------------------------------
@@ -57,17 +65,37 @@ as a last line of defence.
 
 FFmpeg's log goes to PyAV's callback (set up at import below) and from there
 only into per-thread captures that this module reads to tell a 453 from a 400,
-a stalled handshake from a hang-up, and to spot redirects; the ``libav``
+a stalled handshake from a hang-up (and, without the relay, to spot
+redirects); the ``libav``
 Python logger is silenced so an uncaptured line can never reach stderr.
 
-Known hole (for whoever relies on ``resolve`` against SSRF)
------------------------------------------------------------
-FFmpeg follows an RTSP 301/302 from DESCRIBE on its own, to any host, and
-resolves that host itself. There is no option to stop it, and by the time its
-log says "Redirecting to" it is already connecting. The probe reports every
-redirected stream as ``invalid`` whatever happened next, so the target's
-answer never leaks back, but the target did receive an OPTIONS (and DESCRIBE)
-from this host.
+No other address, whatever the camera answers
+---------------------------------------------
+FFmpeg follows an RTSP 3xx from OPTIONS or DESCRIBE by itself, to any host,
+resolving it itself, and cannot be told not to. So it is never handed the
+camera's address. The probe connects to the approved (ip, port) itself and
+puts cameras/relay.py in front of that connection: FFmpeg gets
+``rtsp://[user:password@]127.0.0.1:<relay port>/<path>``, the relay accepts
+that one connection (then refuses any other), passes FFmpeg's bytes to the
+camera unchanged, and passes the camera's on only as whole RTSP messages or
+interleaved frames, parsed the way FFmpeg parses them. A 3xx is answered with
+a 502 instead, and reported as ``redirect`` naming the target's host and
+port (never its path or credentials) so that the final address can be
+entered; a reply FFmpeg might read otherwise than the relay does is cut off.
+FFmpeg's requests, and the credentials in them, thus reach the approved
+address and no other; RTP over UDP, the only other way out, is off
+(``rtsp_transport=tcp``). tests/test_relay.py shows each kind of redirect
+that plain FFmpeg follows reaching nothing through the relay.
+
+The request URI that reaches the camera names 127.0.0.1:<relay port>. RTSP
+servers (gst-rtsp-server, common cameras) choose the stream by path, and
+Digest stays consistent because FFmpeg hashes the URI it sent, which is the
+one the camera reads; tested against the farm's /secure with Digest and
+Basic. For rtsps:// the relay does TLS towards the camera (SNI with the
+URL's host name; certificates unverified, as FFmpeg did not verify them
+either) and FFmpeg speaks plain RTSP to the relay. Through the relay a probe
+costs more CPU (every byte of the stream passes through Python): see
+bench/README.md.
 """
 
 from __future__ import annotations
@@ -129,7 +157,9 @@ _URL_CREDS = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@'\"]*@")
 def _configure_av_logging() -> None:
     # VERBOSE so the per-thread capture also sees "Successfully connected",
     # which separates "could not connect in time" from "connected, no
-    # answer". Nothing is emitted anywhere: see the module docstring.
+    # answer" when FFmpeg connects itself (the benchmark's baseline; through
+    # the relay the probe knows). Nothing is emitted anywhere: see the module
+    # docstring.
     av.logging.set_level(av.logging.VERBOSE)
     # PyAV drops a log line identical to the previous one, process-wide: two
     # probes failing the same way at once would lose one thread's line.
