@@ -200,10 +200,9 @@ def _redirected(target: _relay.Redirect | None) -> ProbeResult:
         message = "The camera redirected to another address; enter the final address."
     else:
         shown = address if len(address) <= 80 else address[:77] + "..."
-        message = (
-            f"The camera redirected to {target.scheme or 'rtsp'}://{shown}/...; "
-            "enter the final address."
-        )
+        if target.scheme:
+            shown = f"{target.scheme}://{shown}/..."
+        message = f"The camera redirected to {shown}; enter the final address."
     return ProbeResult(
         ok=False, error_kind="redirect", error_message=message, redirect_host=address
     )
@@ -256,8 +255,9 @@ def probe(
 def _probe_direct(url: str, username=None, password=None, **limits) -> ProbeResult:
     """:func:`probe` with FFmpeg connecting to the camera itself, as before the relay.
 
-    For bench/bench_relay.py only (the baseline of the relay's cost): FFmpeg
-    then follows redirects to any host. Never use it on a user's address.
+    For bench/bench_relay.py (the baseline of the relay's cost) and for tests
+    showing what the relay prevents: FFmpeg then follows redirects to any
+    host. Never use it on a user's address.
     """
     return _run(url, username, password, via_relay=False, **limits)
 

@@ -350,13 +350,15 @@ class Relay:
     """Relays one FFmpeg connection to one already connected camera socket.
 
     ``redirect`` is set (a :class:`Redirect`) when the camera answered with a
-    3xx; ``violation`` names what made the relay close on the camera's bytes.
+    3xx; ``violation`` names what made the relay close on the camera's bytes
+    (:data:`NOT_RTSP` when its first line was no RTSP at all).
     """
 
     def __init__(self, upstream: socket.socket, *, expires_at: float):
         self.expires_at = expires_at
         self.redirect: Redirect | None = None
         self.violation = ""
+        self.failure = ""  # the relay's own error, if it ever has one (a bug, not the camera)
         self.accepted = 0
         upstream.setblocking(False)
         self._camera = _Side(upstream)
@@ -370,17 +372,23 @@ class Relay:
         self.port = self._listener.getsockname()[1]
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
         self._lock = threading.Lock()
         self._stopping = False
+        self._started = False
         self._ended = False
         self._thread = threading.Thread(target=self._run, name="camera-probe-relay", daemon=True)
 
     def start(self) -> Relay:
+        self._started = True
         self._thread.start()
         return self
 
     def close(self, grace: float = 0.0, wait: float = 1.0) -> None:
         """Stop relaying; first give FFmpeg's last bytes (TEARDOWN) up to ``grace`` s to pass."""
+        if not self._started:
+            self._release()
+            return
         if grace > 0:
             self._thread.join(grace)
         with self._lock:
@@ -403,18 +411,21 @@ class Relay:
         try:
             self._loop(selector)
         except Exception as exc:  # noqa: BLE001 - the probe must never see a traceback
-            self.violation = self.violation or f"relay error ({type(exc).__name__})"
+            self.failure = type(exc).__name__
         finally:
             selector.close()
-            for side in (self._camera, self._client):
-                if side is not None:
-                    side.close()
-            if self._listener is not None:
-                self._listener.close()
-            with self._lock:
-                self._ended = True
-                self._wake_r.close()
-                self._wake_w.close()
+            self._release()
+
+    def _release(self) -> None:
+        for side in (self._camera, self._client):
+            if side is not None:
+                side.close()
+        if self._listener is not None:
+            self._listener.close()
+        with self._lock:
+            self._ended = True
+            self._wake_r.close()
+            self._wake_w.close()
 
     def _loop(self, selector) -> None:
         selector.register(self._wake_r, selectors.EVENT_READ, "wake")
