@@ -2,18 +2,21 @@
 
 This is the only module that touches PyAV, and it imports nothing from Django:
 it is called from worker threads (a ThreadPoolExecutor runs many probes at
-once) and from benchmarks.
+once) and from benchmarks. FFmpeg never connects to the camera: it connects
+to a loopback relay (cameras/relay.py) joined to the one address the
+``resolve`` hook approved; see "No other address" below.
 
 How the wall-clock ``deadline`` holds
 -------------------------------------
 FFmpeg is stopped cooperatively where it can be and abandoned where it cannot:
 
 * DNS is resolved by us, never by FFmpeg: ``getaddrinfo`` cannot be
-  interrupted, and resolving once also means the address FFmpeg connects to is
-  the one the caller's ``resolve`` hook approved (no DNS-rebinding between an
-  SSRF check and the connect). The URL handed to FFmpeg carries the IP, so
-  rtsps:// goes without SNI (FFmpeg does not verify RTSPS certificates by
-  default anyway).
+  interrupted, and resolving once also means the address connected to is the
+  one the caller's ``resolve`` hook approved (no DNS-rebinding between an
+  SSRF check and the connect).
+* The TCP connect (and for rtsps:// the TLS handshake) is ours too, on the
+  worker thread, limited like FFmpeg's I/O below; its errors (refused,
+  unreachable, no answer to SYN) are told from the socket's own error.
 * FFmpeg's ``timeout`` option (microseconds; ``stimeout`` is ignored since
   FFmpeg 5) is a socket *inactivity* limit: it ends silent servers.
 * PyAV's ``timeout=(open, read)`` installs an ``interrupt_callback``, a
@@ -25,26 +28,31 @@ FFmpeg is stopped cooperatively where it can be and abandoned where it cannot:
   so a server that answers the handshake but sends no media is seen as open
   in time to be reported as ``no_video`` rather than ``timeout``.
 * All of that runs in a daemon thread; the caller waits on an Event until
-  the deadline and then answers from what the thread has seen so far. A
-  thread left behind closes its container when FFmpeg returns, which the
-  limits above bound to about ``read_timeout`` past the deadline.
+  the deadline and then answers from what the thread has seen so far, and
+  closes the relay: FFmpeg, left reading from it, sees the connection end and
+  returns at once. The relay's own thread ends with the worker, or when the
+  caller closes it, and by itself at ``read_timeout`` past the deadline at the
+  latest (the bound a worker left behind had before the relay existed).
 
 Measured on the 2-core dev machine against tests/fake_rtsp.py, returned
 after (deadline=3 s / default 10 s):
 
 =========================================  ==========  ==========
 401/403/404/453/503, refused, hang-up      1-5 ms      1-5 ms
-HTTP server on the port / random bytes     2 / 205 ms  13 / 212 ms
+HTTP server on the port / random bytes     2-5 ms      2-5 ms
+302 to anywhere (``redirect``)             2-10 ms     2-10 ms
 NXDOMAIN                                   1-15 ms     1-15 ms
-silent server (inactivity limit)           1.41 s      4.91 s
-one byte per second (interrupt callback)   1.41 s      4.91 s
-SYN dropped (connect never completes)      1.41 s      4.92 s
+silent server (inactivity limit)           1.41 s      4.92 s
+one byte per second (interrupt callback)   1.41 s      4.92 s
+SYN dropped (our connect's limit)          1.35 s      4.86 s
 handshake OK, no RTP (``no_video``)        2.92 s      9.93 s
 resolver that hangs (thread backstop)      3.00 s      10.00 s
 =========================================  ==========  ==========
 
 Only the hanging resolver outlived the call: its thread ended when the
-resolver returned, and then without connecting.
+resolver returned, and then without connecting. An HTTP server or random
+bytes are now told at once: the relay closes on a first line that is not
+RTSP, where FFmpeg used to wait for more (about 200 ms).
 
 Error messages and credentials
 ------------------------------
@@ -57,21 +65,42 @@ as a last line of defence.
 
 FFmpeg's log goes to PyAV's callback (set up at import below) and from there
 only into per-thread captures that this module reads to tell a 453 from a 400,
-a stalled handshake from a hang-up, and to spot redirects; the ``libav``
+a stalled handshake from a hang-up (and, without the relay, to spot
+redirects); the ``libav``
 Python logger is silenced so an uncaptured line can never reach stderr.
 
-Known hole (for whoever relies on ``resolve`` against SSRF)
------------------------------------------------------------
-FFmpeg follows an RTSP 301/302 from DESCRIBE on its own, to any host, and
-resolves that host itself. There is no option to stop it, and by the time its
-log says "Redirecting to" it is already connecting. The probe reports every
-redirected stream as ``invalid`` whatever happened next, so the target's
-answer never leaks back, but the target did receive an OPTIONS (and DESCRIBE)
-from this host.
+No other address, whatever the camera answers
+---------------------------------------------
+FFmpeg follows an RTSP 3xx from OPTIONS or DESCRIBE by itself, to any host,
+resolving it itself, and cannot be told not to. So it is never handed the
+camera's address. The probe connects to the approved (ip, port) itself and
+puts cameras/relay.py in front of that connection: FFmpeg gets
+``rtsp://[user:password@]127.0.0.1:<relay port>/<path>``, the relay accepts
+that one connection (then refuses any other), passes FFmpeg's bytes to the
+camera unchanged, and passes the camera's on only as whole RTSP messages or
+interleaved frames, parsed the way FFmpeg parses them. A 3xx is answered with
+a 502 instead, and reported as ``redirect`` naming the target's host and
+port (never its path or credentials) so that the final address can be
+entered; a reply FFmpeg might read otherwise than the relay does is cut off.
+FFmpeg's requests, and the credentials in them, thus reach the approved
+address and no other; RTP over UDP, the only other way out, is off
+(``rtsp_transport=tcp``). tests/test_relay.py shows each kind of redirect
+that plain FFmpeg follows reaching nothing through the relay.
+
+The request URI that reaches the camera names 127.0.0.1:<relay port>. RTSP
+servers (gst-rtsp-server, common cameras) choose the stream by path, and
+Digest stays consistent because FFmpeg hashes the URI it sent, which is the
+one the camera reads; tested against the farm's /secure with Digest and
+Basic. For rtsps:// the relay does TLS towards the camera (SNI with the
+URL's host name; certificates unverified, as FFmpeg did not verify them
+either) and FFmpeg speaks plain RTSP to the relay. Through the relay a probe
+costs more CPU (every byte of the stream passes through Python): see
+bench/README.md.
 """
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import re
@@ -86,6 +115,8 @@ import av
 import av.error
 import av.logging
 
+from cameras import relay as _relay
+
 logger = logging.getLogger(__name__)
 
 ERROR_KINDS = (
@@ -98,6 +129,7 @@ ERROR_KINDS = (
     "dns",
     "timeout",
     "no_video",
+    "redirect",
     "invalid",
 )
 
@@ -125,7 +157,9 @@ _URL_CREDS = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@'\"]*@")
 def _configure_av_logging() -> None:
     # VERBOSE so the per-thread capture also sees "Successfully connected",
     # which separates "could not connect in time" from "connected, no
-    # answer". Nothing is emitted anywhere: see the module docstring.
+    # answer" when FFmpeg connects itself (the benchmark's baseline; through
+    # the relay the probe knows). Nothing is emitted anywhere: see the module
+    # docstring.
     av.logging.set_level(av.logging.VERBOSE)
     # PyAV drops a log line identical to the previous one, process-wide: two
     # probes failing the same way at once would lose one thread's line.
@@ -151,17 +185,27 @@ class ProbeResult:
     keyframe_interval_s: float | None = None  # if two keyframes were seen
     bitrate_kbps: float | None = None  # packet bytes over the pts span
     duration_ms: int = 0  # wall time of the whole call
+    # With error_kind "redirect": host[:port] the camera pointed to ("" if its
+    # Location named none); never credentials or a path.
+    redirect_host: str = ""
 
 
-# FFmpeg follows RTSP 3xx itself, to any host, resolving it itself; nothing
-# reaches our ``resolve`` hook. It cannot be switched off, so a redirected
-# probe is at least never reported as a success or with the target's verdict
-# (which would make the probe a port-scanning oracle).
-_REDIRECTED = ProbeResult(
-    ok=False,
-    error_kind="invalid",
-    error_message="The camera redirected to another address; redirects are not allowed.",
-)
+def _redirected(target: _relay.Redirect | None) -> ProbeResult:
+    """The answer to a camera that redirected: where to, so the final address can be entered.
+
+    Never the target's own verdict: that would make the probe a port scanner.
+    """
+    address = target.address if target is not None else ""
+    if not address:
+        message = "The camera redirected to another address; enter the final address."
+    else:
+        shown = address if len(address) <= 80 else address[:77] + "..."
+        if target.scheme:
+            shown = f"{target.scheme}://{shown}/..."
+        message = f"The camera redirected to {shown}; enter the final address."
+    return ProbeResult(
+        ok=False, error_kind="redirect", error_message=message, redirect_host=address
+    )
 
 
 def probe(
@@ -190,9 +234,46 @@ def probe(
 
     ``resolve(host) -> ip`` replaces DNS (for tests, and for an SSRF check by
     the caller: raising ``PermissionError`` yields ``invalid`` / "address not
-    allowed"); it is bounded by the deadline like everything else.
+    allowed"); it is bounded by the deadline like everything else. No
+    connection is ever made to another address, whatever the camera answers:
+    a redirect yields ``redirect`` with ``redirect_host``.
     Credentials may be given apart or inside the URL.
     """
+    return _run(
+        url,
+        username,
+        password,
+        open_timeout=open_timeout,
+        read_timeout=read_timeout,
+        deadline=deadline,
+        sample_seconds=sample_seconds,
+        resolve=resolve,
+        via_relay=True,
+    )
+
+
+def _probe_direct(url: str, username=None, password=None, **limits) -> ProbeResult:
+    """:func:`probe` with FFmpeg connecting to the camera itself, as before the relay.
+
+    For bench/bench_relay.py (the baseline of the relay's cost) and for tests
+    showing what the relay prevents: FFmpeg then follows redirects to any
+    host. Never use it on a user's address.
+    """
+    return _run(url, username, password, via_relay=False, **limits)
+
+
+def _run(
+    url,
+    username,
+    password,
+    *,
+    open_timeout=5.0,
+    read_timeout=5.0,
+    deadline=10.0,
+    sample_seconds=2.0,
+    resolve=None,
+    via_relay,
+) -> ProbeResult:
     t0 = time.monotonic()
     try:
         target = _Target.parse(url, username, password)
@@ -209,6 +290,7 @@ def probe(
         deadline=deadline,
         sample_seconds=sample_seconds,
         resolve=resolve,
+        via_relay=via_relay,
     )
     thread = threading.Thread(target=job.run, name="camera-probe", daemon=True)
     thread.start()
@@ -282,11 +364,21 @@ class _Target:
             path += "?" + parts.query
         return cls(scheme, host, port, path, userinfo, tuple(s for s in secrets if s))
 
+    @property
+    def default_port(self) -> int:
+        return self.port or (322 if self.scheme == "rtsps" else 554)
+
     def av_url(self, ip: str) -> str:
+        """The URL for FFmpeg when it connects to the camera itself (no relay)."""
         host = f"[{ip}]" if ":" in ip else ip
         port = f":{self.port}" if self.port is not None else ""
         auth = f"{self.userinfo}@" if self.userinfo else ""
         return f"{self.scheme}://{auth}{host}{port}{self.path}"
+
+    def relay_url(self, relay_port: int) -> str:
+        """The URL for FFmpeg through the relay: plain RTSP (the relay does TLS), same path."""
+        auth = f"{self.userinfo}@" if self.userinfo else ""
+        return f"rtsp://{auth}127.0.0.1:{relay_port}{self.path}"
 
 
 def _scrub(text: str, secrets: tuple[str, ...]) -> str:
@@ -338,9 +430,19 @@ class _Job:
     """State shared between the caller (waiting) and the worker thread."""
 
     def __init__(
-        self, target, *, t0, open_timeout, read_timeout, deadline, sample_seconds, resolve
+        self,
+        target,
+        *,
+        t0,
+        open_timeout,
+        read_timeout,
+        deadline,
+        sample_seconds,
+        resolve,
+        via_relay=True,
     ):
         self.target = target
+        self.via_relay = via_relay
         self.t0 = t0
         self.deadline = deadline
         self.open_timeout = open_timeout
@@ -353,6 +455,8 @@ class _Job:
         self.abandoned = False
         self.phase = "resolve"  # -> "connect" -> "read"
         self.ip = ""
+        self.connected = False  # our own connection to the camera is up
+        self.relay: _relay.Relay | None = None
         self.logs: list = []
         # Facts, written by the worker under self.lock.
         self.codec = ""
@@ -372,12 +476,18 @@ class _Job:
             if self.result is not None:
                 return self.result
             self.abandoned = True
-            return self._backstop_result()
+            result = self._backstop_result()
+            relay = self.relay
+        if relay is not None:
+            # FFmpeg, still waiting on the relay, sees the connection end and
+            # returns: the worker then ends well before its own limits.
+            relay.close(wait=0)
+        return result
 
     def _backstop_result(self) -> ProbeResult:
         waited = f"{self.deadline:g} s"
-        if self._redirected():
-            return _REDIRECTED
+        if (redirected := self._redirect_result()) is not None:
+            return redirected
         if self.phase == "resolve":
             return _fail("timeout", f"Resolving {self.target.host!r} took longer than {waited}.")
         if self.phase == "connect":
@@ -392,7 +502,7 @@ class _Job:
             return _fail(
                 "timeout", f"The camera did not finish the RTSP handshake within {waited}."
             )
-        if any("Successfully connected" in line for line in lines):
+        if self.connected or any("Successfully connected" in line for line in lines):
             return _fail(
                 "timeout", f"The camera accepted the connection but did not answer within {waited}."
             )
@@ -427,12 +537,20 @@ class _Job:
 
         # Leave the caller a little slack so that, normally, the worker's own
         # precise verdict arrives before the backstop fires.
-        budget = self._remaining() - min(0.3, 0.1 * self.deadline)
+        slack = min(0.3, 0.1 * self.deadline)
+        budget = self._remaining() - slack
         if budget <= 0.05:
             return _fail("timeout", f"Resolving {self.target.host!r} used up the deadline.")
+        io_to = min(self.open_timeout, self.read_timeout, budget / 2)
+        url = self.target.av_url(ip_or_fail)
+        if self.via_relay:
+            failed = self._connect(ip_or_fail, io_to)
+            if failed is not None:
+                return failed
+            url = self.target.relay_url(self.relay.port)
+            budget = self._remaining() - slack
         open_to = min(self.open_timeout, budget / 2)
         read_to = min(self.read_timeout, budget)
-        io_to = min(self.open_timeout, self.read_timeout, budget / 2)
         options = {
             "rtsp_transport": "tcp",
             "timeout": str(int(io_to * 1_000_000)),
@@ -445,19 +563,67 @@ class _Job:
             self.logs = logs
             container = None
             try:
-                container = av.open(
-                    self.target.av_url(ip_or_fail), options=options, timeout=(open_to, read_to)
-                )
-                if self._redirected():
-                    return _REDIRECTED
+                container = av.open(url, options=options, timeout=(open_to, read_to))
+                if (redirected := self._redirect_result()) is not None:
+                    return redirected
                 return self._read(container)
             except av.error.FFmpegError as exc:
-                if self._redirected():
-                    return _REDIRECTED
+                if (redirected := self._redirect_result()) is not None:
+                    return redirected
                 return self._classify_open_error(exc, time.monotonic() - self.t0)
             finally:
                 if container is not None:
                     container.close()
+                if self.relay is not None:
+                    # FFmpeg has closed its side: the relay ends as soon as its
+                    # TEARDOWN has reached the camera.
+                    self.relay.close(grace=0.5)
+
+    def _connect(self, ip: str, timeout: float) -> ProbeResult | None:
+        """Connect to the approved address ourselves and put the relay in front of it.
+
+        Failures to connect are told here, from the socket's own error: FFmpeg
+        only ever connects to the relay, which always answers.
+        """
+        port = self.target.default_port
+        started = time.monotonic()
+        try:
+            sock = _relay.dial(ip, port, timeout)
+        except TimeoutError:
+            waited = f"{time.monotonic() - self.t0:.1f} s"
+            return _fail("timeout", f"Could not connect to the camera within {waited}.")
+        except ConnectionRefusedError:
+            return _fail("refused", f"Connection refused on port {port}.")
+        except OSError as exc:
+            if exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+                return _fail("refused", "The camera's network is unreachable.")
+            name = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+            return _fail("refused", f"Could not connect to the camera ({name}).")
+        with self.lock:
+            self.connected = True
+        if self.target.scheme == "rtsps":
+            try:
+                left = timeout - (time.monotonic() - started)
+                sock = _relay.start_tls(sock, self.target.host, max(0.05, left))
+            except TimeoutError:
+                sock.close()
+                waited = f"{time.monotonic() - self.t0:.1f} s"
+                return _fail(
+                    "timeout",
+                    f"The camera accepted the connection but did not answer within {waited}.",
+                )
+            except OSError:
+                sock.close()
+                return _fail("invalid", "The camera did not complete the TLS (rtsps) handshake.")
+        with self.lock:
+            if self.abandoned:
+                sock.close()
+                return _fail("timeout", "Abandoned after the deadline.")
+            # The relay outlives the deadline by no more than FFmpeg's own
+            # limits allowed a worker left behind before it existed.
+            expires_at = self.t0 + self.deadline + self.read_timeout
+            self.relay = _relay.Relay(sock, expires_at=expires_at).start()
+        return None
 
     def _resolve(self) -> str | ProbeResult:
         host = self.target.host
@@ -592,8 +758,15 @@ class _Job:
                 return int(m.group(2)), reason
         return None
 
-    def _redirected(self) -> bool:
-        return any(_REDIRECT_LOG in line[2] for line in list(self.logs))
+    def _redirect_result(self) -> ProbeResult | None:
+        relay = self.relay
+        if relay is not None and relay.redirect is not None:
+            return _redirected(relay.redirect)
+        # FFmpeg's own word for a redirect it followed: only possible without
+        # the relay (the benchmark's baseline).
+        if any(_REDIRECT_LOG in line[2] for line in list(self.logs)):
+            return _redirected(None)
+        return None
 
     def _read_failure(self) -> str:
         for _level, _name, message in reversed(list(self.logs)):
@@ -665,14 +838,26 @@ class _Job:
     def _closed(self) -> ProbeResult:
         """FFmpeg lost the connection before a usable reply: hang-up or not RTSP?
 
-        FFmpeg cannot tell: a first line that does not start with "RTSP/" is
-        taken for a request *from* the server, answered with 501, and then
-        the close is all it reports. So look at the first bytes ourselves, on
-        a fresh connection to the same address, within the remaining time.
+        FFmpeg cannot tell: the relay closes the connection on a reply it
+        will not pass on (and plain FFmpeg takes a first line that does not
+        start with "RTSP/" for a request *from* the server, answers 501 and
+        then reports only the close). The relay knows whether the reply was
+        unclear RTSP or no RTSP at all; to tell an HTTP server from other
+        bytes, look at the first bytes ourselves, on a fresh connection to
+        the same address, within the remaining time.
         """
         closed = _fail("refused", "The camera closed the connection without answering.")
+        violation = self.relay.violation if self.relay is not None else ""
+        if violation and violation != _relay.NOT_RTSP:
+            # The relay cut a reply that FFmpeg might have read otherwise than it does.
+            return _fail("invalid", "The camera's reply is not valid RTSP.")
+        if self.target.scheme != "rtsp":
+            # Over TLS only the relay saw the first bytes.
+            if violation:
+                return _fail("invalid", "The server on this port does not speak RTSP.")
+            return closed
         budget = min(1.0, self._remaining() - 0.1)
-        if budget <= 0.05 or self.target.scheme != "rtsp":
+        if budget <= 0.05:
             return closed
         first = _first_bytes(self.ip, self.target.port or 554, budget)
         if not first:

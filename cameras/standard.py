@@ -20,7 +20,7 @@ NO_VERDICT_KINDS = frozenset({"busy"})
 # Error kinds that are a fact about the camera's set-up (wrong address, credentials, stream), as
 # opposed to a network hiccup that the next check may not see again.
 DEFINITE_KINDS = frozenset(
-    {"unauthorized", "forbidden", "not_found", "dns", "no_video", "invalid", "denied"}
+    {"unauthorized", "forbidden", "not_found", "dns", "no_video", "redirect", "invalid", "denied"}
 )
 
 
@@ -91,6 +91,8 @@ def evaluate(result, standard, url=None, *, refusal=None):
                 reason["seconds"] = _deadline_hint(result)
             if kind == "refused" and url:
                 reason["port"] = _port(url)
+            if kind == "redirect":
+                reason["host"] = result.redirect_host
             reasons.append(reason)
         return Verdict(
             eligible=False,
@@ -242,6 +244,16 @@ def reason_text(reason):
         )
     if code == "denied":
         return reason.get("detail") or _("the portal does not open streams at this address")
+    if code == "redirect":
+        if reason.get("host"):
+            return _(
+                "the camera redirects the stream to %(host)s, which the portal does not follow; "
+                "enter the stream address on %(host)s as the camera's address"
+            ) % {"host": reason["host"]}
+        return _(
+            "the camera redirects the stream to another address, which the portal does not "
+            "follow; enter the final stream address as the camera's address"
+        )
     if code == "invalid":
         return _(
             "the stream could not be read; check that the address is the camera's RTSP stream "

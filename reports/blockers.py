@@ -15,7 +15,7 @@ from reports.snapshot import ONLINE_HEALTH, counted_facilities, has_connected_ca
 # Error kinds of cameras/probe.py, grouped as the operators act on them.
 WRONG_CREDENTIALS = ("unauthorized", "forbidden")
 UNREACHABLE = ("timeout", "refused", "dns")
-STREAM_ERRORS = ("not_found", "no_video", "server_error", "invalid")
+STREAM_ERRORS = ("not_found", "no_video", "server_error", "redirect", "invalid")
 
 
 @dataclasses.dataclass

@@ -1,7 +1,8 @@
 """Loopback RTSP servers that misbehave on purpose, for probe tests.
 
 Stdlib only so the venv can import it. Every server listens on an ephemeral
-port on 127.0.0.1, runs on daemon threads and is a context manager::
+port on 127.0.0.1 (or the ``host`` given: 127.0.0.2, ::1...), runs on daemon
+threads and is a context manager::
 
     with FakeRtspServer("403") as srv:
         probe(srv.url())
@@ -19,8 +20,14 @@ Behaviours (``FakeRtspServer.BEHAVIOURS``):
 * ``"http"``     -- an HTTP/1.1 400 reply, then close (a web server on the
   RTSP port).
 * ``"hangup"``   -- accept and close immediately.
-* ``"redirect"`` -- 302 to ``location`` for DESCRIBE (FFmpeg follows it by
-  itself, to any host).
+* ``"redirect"`` -- ``redirect_status`` (302) to ``location`` for the
+  ``redirect_methods`` (DESCRIBE) and every request after OPTIONS (FFmpeg
+  follows it by itself, to any host); with ``challenge=True`` first 401 until
+  a request carries credentials.
+
+Also here: :class:`ScriptedRtspServer`, which answers each request with raw
+bytes given by the test (for replies no well-behaved server sends), and
+:class:`TcpTrap`, a listener that only records whether anyone came.
 * ``"blackhole"`` -- never complete the TCP handshake (a camera that is
   switched off or firewalled with DROP).
 """
@@ -38,6 +45,7 @@ _SPROP = "Z0LAH9kAUAW7ARAAAAMAEAAAAwMg8YMkgA==,aMuDyyA="
 
 _REASONS = {
     200: "OK",
+    301: "Moved Permanently",
     302: "Moved Temporarily",
     401: "Unauthorized",
     403: "Forbidden",
@@ -108,19 +116,35 @@ class FakeRtspServer:
         "redirect",
     )
 
-    def __init__(self, behaviour: str, *, location: str | None = None):
+    def __init__(
+        self,
+        behaviour: str,
+        *,
+        location: str | None = None,
+        host: str = "127.0.0.1",
+        redirect_status: int = 302,
+        redirect_methods: tuple[str, ...] = ("DESCRIBE",),
+        challenge: bool = False,
+    ):
         if behaviour not in self.BEHAVIOURS:
             raise ValueError(f"unknown behaviour {behaviour!r}")
         self.behaviour = behaviour
+        self.host = host
         # Where "redirect" points; by default a loopback port nobody serves.
         self.location = location or f"rtsp://127.0.0.1:{closed_port()}/elsewhere"
+        self.redirect_status = redirect_status
+        self.redirect_methods = redirect_methods
+        self.challenge = challenge
+        # (method, headers) of every request read, for tests that check what a client sent.
+        self.requests: list[tuple[str, dict[str, str]]] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._conns: list[socket.socket] = []
         self._threads: list[threading.Thread] = []
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._listener = socket.socket(family, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
+        self._listener.bind((host, 0))
         self._listener.listen(0 if behaviour == "blackhole" else 16)
         self._fillers: list[socket.socket] = []
         # A blocking accept() would not notice stop(); poll instead.
@@ -144,10 +168,10 @@ class FakeRtspServer:
         # drops further SYNs, so connect() hangs as for a host that is down,
         # without sending a packet off the loopback interface.
         for _ in range(3):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s = socket.socket(self._listener.family, socket.SOCK_STREAM)
             s.setblocking(False)
             try:
-                s.connect(("127.0.0.1", self.port))
+                s.connect((self.host, self.port))
             except BlockingIOError:
                 pass
             self._fillers.append(s)
@@ -179,7 +203,8 @@ class FakeRtspServer:
         self.stop()
 
     def url(self, path: str = "/stream") -> str:
-        return f"rtsp://127.0.0.1:{self.port}{path}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"rtsp://{host}:{self.port}{path}"
 
     # -- internals -------------------------------------------------------
     def _accept_loop(self) -> None:
@@ -204,9 +229,12 @@ class FakeRtspServer:
     def _recv_request(self, conn: socket.socket, buf: bytearray):
         while not self._stop.is_set():
             try:
-                return _read_request(conn, buf)
+                request = _read_request(conn, buf)
             except TimeoutError:
                 continue
+            if request is not None:
+                self.requests.append(request)
+            return request
         return None
 
     def _sleep(self, seconds: float) -> bool:
@@ -239,10 +267,14 @@ class FakeRtspServer:
         while (req := self._recv_request(conn, buf)) is not None:
             method, headers = req
             cseq = headers.get("cseq", "0")
-            if method == "OPTIONS":
+            if self.challenge and "authorization" not in headers:
+                extra = 'WWW-Authenticate: Basic realm="fake"\r\n'
+                conn.sendall(_response(401, cseq, extra))
+            elif method == "OPTIONS" and method not in self.redirect_methods:
                 conn.sendall(_response(200, cseq, "Public: OPTIONS, DESCRIBE\r\n"))
             else:
-                conn.sendall(_response(302, cseq, f"Location: {self.location}\r\n"))
+                extra = f"Location: {self.location}\r\n"
+                conn.sendall(_response(self.redirect_status, cseq, extra))
 
     def _serve_silent(self, conn: socket.socket) -> None:
         while self._sleep(0.1):
@@ -303,6 +335,90 @@ class FakeRtspServer:
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}"
             ).encode()
         )
+
+
+class ScriptedRtspServer(FakeRtspServer):
+    """Answers each request with the raw bytes ``replies[method]`` (or ``replies["*"]``).
+
+    ``{cseq}`` in a reply is replaced by the request's CSeq; a method without
+    a reply gets the connection closed.
+    """
+
+    BEHAVIOURS = (*FakeRtspServer.BEHAVIOURS, "script")
+
+    def __init__(self, replies: dict[str, bytes], **kwargs):
+        super().__init__("script", **kwargs)
+        self.replies = replies
+
+    def _serve_script(self, conn: socket.socket) -> None:
+        buf = bytearray()
+        while (req := self._recv_request(conn, buf)) is not None:
+            method, headers = req
+            reply = self.replies.get(method, self.replies.get("*"))
+            if reply is None:
+                return
+            conn.sendall(reply.replace(b"{cseq}", headers.get("cseq", "0").encode()))
+
+
+class TcpTrap:
+    """A listener that never answers and records whether anyone connected or sent a byte.
+
+    Where a redirect points in tests: the probe must never reach it.
+    """
+
+    def __init__(self, host: str = "127.0.0.1"):
+        self.host = host
+        self.connections = 0
+        self.received = bytearray()
+        self._stop = threading.Event()
+        self._listener = socket.socket(
+            socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM
+        )
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind((host, 0))
+        self._listener.listen(16)
+        self._listener.settimeout(0.05)
+        self.port = self._listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._run, name="tcp-trap", daemon=True)
+
+    def __enter__(self) -> TcpTrap:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._listener.close()
+
+    def url(self, path: str = "/elsewhere") -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"rtsp://{host}:{self.port}{path}"
+
+    @property
+    def reached(self) -> bool:
+        return bool(self.connections or self.received)
+
+    def _run(self) -> None:
+        conns: list[socket.socket] = []
+        try:
+            while not self._stop.is_set():
+                try:
+                    conn, _ = self._listener.accept()
+                    conn.setblocking(False)
+                    conns.append(conn)
+                    self.connections += 1
+                except TimeoutError:
+                    pass
+                except OSError:
+                    return
+                for conn in conns:
+                    try:
+                        self.received += conn.recv(4096)
+                    except (BlockingIOError, OSError):
+                        pass
+        finally:
+            for conn in conns:
+                conn.close()
 
 
 def sleeping_resolver(seconds: float, ip: str = "127.0.0.1"):

@@ -50,9 +50,11 @@ FAKE_EXPECTATIONS = {
     "hangup": ("refused", "closed the connection"),
     # SYNs dropped: FFmpeg's connect gives up at its inactivity limit.
     "blackhole": ("timeout", "Could not connect"),
-    # FFmpeg follows it (to a closed port here); the verdict must not be the
-    # target's ("refused"), or probes become a port scanner.
-    "redirect": ("invalid", "redirect"),
+    # The relay answers the 302 for FFmpeg, which never learns where it
+    # pointed (a closed port here): the verdict is never the target's
+    # ("refused"), or probes would be a port scanner, and names the target's
+    # host so the final address can be entered.
+    "redirect": ("redirect", "redirected to rtsp://127.0.0.1:"),
 }
 
 
@@ -160,7 +162,8 @@ def test_no_media_reports_codec_but_no_fake_facts(fake_rtsp):
 def test_redirect_to_a_live_stream_is_not_a_success(rtsp_farm):
     with FakeRtspServer("redirect", location=rtsp_farm.url("/h264_720p")) as server:
         result = timed_probe(server.url(), resolve=lambda host: "127.0.0.1")
-    assert_failed(result, "invalid", "redirect")
+    assert_failed(result, "redirect", f"rtsp://127.0.0.1:{rtsp_farm.port}/...")
+    assert result.redirect_host == f"127.0.0.1:{rtsp_farm.port}"
 
 
 def test_closed_port_is_refused():
