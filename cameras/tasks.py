@@ -72,9 +72,13 @@ def checkable():
 def claim(ids, token, now=None):
     """Atomically lease the free cameras among `ids` to `token`; returns how many were won."""
     now = now or timezone.now()
+    # The lease test must sit in the UPDATE's own WHERE on the camera row. A filter across the
+    # facility makes Django write `WHERE id IN (SELECT ... JOIN ...)`: PostgreSQL then re-checks
+    # a row it waited for against the subquery's old snapshot, and two sweeps both win it.
+    open_facility = checkable().filter(pk__in=list(ids)).values_list("pk", flat=True)
     return (
-        checkable()
-        .filter(_lease_free(now), pk__in=list(ids))
+        Camera.objects.filter(_lease_free(now), check_enabled=True, pk__in=list(open_facility))
+        .exclude(connection_status=ConnectionStatus.DECOMMISSIONED)
         .update(
             claim_token=token,
             claimed_until=now + conf.lease(),

@@ -17,7 +17,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django_q.models import Schedule
@@ -553,6 +553,54 @@ def test_two_concurrent_sweeps_never_probe_a_camera_twice(rtsp_farm, settings):
     assert sorted(outcomes)[0] >= 0 and sum(outcomes) == 12
     checks = dict(CameraDay.objects.values_list("camera_id", "checks"))
     assert checks == {camera.pk: 1 for camera in cameras}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("provinces_loaded")
+def test_a_claim_that_waited_for_another_finds_the_cameras_taken():
+    """Two sweeps claiming the same cameras at the same moment: the second waits, then wins none.
+
+    On PostgreSQL the second UPDATE blocks on the first one's row locks and re-checks each row
+    once they are released; the lease test must be re-checked on the new row, or both sweeps win
+    the camera and it is probed twice. (On SQLite the write lock serialises them.)
+    """
+    from django.db import connections
+
+    # Created without their first check (it would run at once: no transaction to wait for).
+    cameras = [factories.camera(check_enabled=False) for _ in range(4)]
+    Camera.objects.update(check_enabled=True)
+    ids = [camera.pk for camera in cameras]
+    first_holds_locks = threading.Event()
+    release = threading.Event()
+    won = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                won["first"] = tasks.claim(ids, "first")
+                first_holds_locks.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def second():
+        try:
+            first_holds_locks.wait(10)
+            won["second"] = tasks.claim(ids, "second")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    # Give the second claim time to reach the row locks before the first commits.
+    first_holds_locks.wait(10)
+    time.sleep(0.5)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert won == {"first": 4, "second": 0}
+    assert set(Camera.objects.values_list("claim_token", flat=True)) == {"first"}
 
 
 def test_an_expired_lease_is_claimed_again_and_the_late_batch_writes_nothing(rtsp_farm):
