@@ -79,7 +79,8 @@ def run(args):
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from cameras.models import Camera, Zone
+    from cameras.choices import Zone
+    from cameras.models import Camera
     from facilities.models import Facility, Province
     from portal import audit, auditlog_setup
 

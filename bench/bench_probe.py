@@ -160,7 +160,8 @@ def point_cameras_at(cast):
 
 
 def fill(urls):
-    from cameras.models import Camera, ConnectionStatus, Zone
+    from cameras.choices import ConnectionStatus, Zone
+    from cameras.models import Camera
     from facilities.models import Facility, Province
 
     province = Province.objects.get(code="01")

@@ -69,8 +69,10 @@ def setup_django(tmp):
 
 
 def fill(n_facilities, n_cameras, seed=2021):
-    from cameras.models import Camera, ConnectionStatus, Health, Zone
-    from facilities.models import Facility, FacilityStatus, Province
+    from cameras.choices import ConnectionStatus, Health, Zone
+    from cameras.models import Camera
+    from facilities.choices import FacilityStatus
+    from facilities.models import Facility, Province
 
     rng = random.Random(seed)
     provinces = list(Province.objects.order_by("code"))

@@ -11,8 +11,8 @@ from cameras.importer import CameraImporter
 from cameras.models import Camera
 from cameras.queue import request_checks
 from cameras.standard import reason_text
+from facilities import access
 from facilities.models import Facility
-from portal import access
 from portal.admin_scope import ScopedAdmin, ScopedProvinceFilter, can, has_scope
 from portal.badges import badge
 from portal.import_views import import_urls

@@ -5,7 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cameras import lifecycle, targets
-from cameras.models import Camera, ConnectionStatus
+from cameras.choices import ConnectionStatus
+from cameras.models import Camera
 from cameras.validators import authority
 from portal.text import CleanTextModelForm
 

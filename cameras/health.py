@@ -20,7 +20,8 @@ from django.db.models.functions import Cast, NullIf
 from django.utils import timezone, translation
 
 from cameras import conf, lifecycle
-from cameras.models import CameraDay, CameraOutage, ConnectionStatus, Health, Sweep
+from cameras.choices import ConnectionStatus, Health
+from cameras.models import CameraDay, CameraOutage, Sweep
 from cameras.standard import DEFINITE_KINDS, reasons_text
 
 # Health fields a check writes: saved for a whole batch at once (bulk_write), not audited.

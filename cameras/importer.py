@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cameras import targets
-from cameras.models import Camera, Zone
+from cameras.choices import Zone
+from cameras.models import Camera
 from facilities.importer import ProvinceColumn, ProvinceResolver
 from facilities.models import Facility
 from portal.csvimport import Column, Importer, PlannedRow, RowError, choice_lookup

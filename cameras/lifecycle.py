@@ -27,14 +27,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cameras import conf
-from cameras.models import (
-    REASON_STATUSES,
-    CameraStatusChange,
-    ConnectionStandard,
-    ConnectionStatus,
-)
-from facilities.models import FacilityStatus
-from portal import access
+from cameras.choices import ConnectionStatus
+from cameras.models import REASON_STATUSES, CameraStatusChange, ConnectionStandard
+from facilities import access
+from facilities.choices import FacilityStatus
 
 S = ConnectionStatus
 

@@ -6,46 +6,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cameras import queue
-from cameras.fields import EncryptedTextField
+from cameras.choices import Codec, ConnectionStatus, Health, SweepTrigger, Zone
 from cameras.validators import authority, validate_stream_url
-from portal import access
-
-
-class Zone(models.TextChoices):
-    """Public areas the guidance allows a camera to watch: never inside rooms, toilets or baths."""
-
-    CORRIDOR = "corridor", _("Corridor outside rooms")
-    FLOOR_LOBBY = "floor_lobby", _("Floor lobby")
-    YARD = "yard", _("Yard")
-    SAMPLING = "sampling", _("Sampling area")
-    RECEPTION = "reception", _("Reception area")
-    MEDICAL_CHECK = "medical_check", _("Medical check area")
-    SUPPLY_RECEIVING = "supply_receiving", _("Supply receiving area")
-    OUTSIDE_BATHROOM = "outside_bathroom", _("Outside shared bathrooms")
-    GATE = "gate", _("Gate")
-    OTHER_PUBLIC = "other_public", _("Other public area")
-
-
-class ConnectionStatus(models.TextChoices):
-    REGISTERED = "registered", _("Registered")
-    ELIGIBLE = "eligible", _("Eligible")
-    INELIGIBLE = "ineligible", _("Ineligible")
-    CONNECTED = "connected", _("Connected")
-    SUSPENDED = "suspended", _("Suspended")
-    DECOMMISSIONED = "decommissioned", _("Decommissioned")
-
+from facilities import access
+from portal.fields import EncryptedTextField
 
 # Statuses whose reason is kept while they last: it says why the camera is not connected.
 REASON_STATUSES = frozenset(
     {ConnectionStatus.INELIGIBLE, ConnectionStatus.SUSPENDED, ConnectionStatus.DECOMMISSIONED}
 )
-
-
-class Health(models.TextChoices):
-    UNKNOWN = "unknown", _("Unknown")
-    ONLINE = "online", _("Online")
-    DEGRADED = "degraded", _("Degraded")
-    OFFLINE = "offline", _("Offline")
 
 
 class CameraQuerySet(models.QuerySet):
@@ -82,7 +51,7 @@ class Camera(models.Model):
         validators=[validate_stream_url],
         help_text=_("RTSP address without user name or password, e.g. rtsp://10.0.0.5:554/stream1."),
     )
-    # Encrypted at rest (cameras/crypto.py); the column only ever holds ciphertext.
+    # Encrypted at rest (portal/crypto.py); the column only ever holds ciphertext.
     username = EncryptedTextField(_("user name"), blank=True, default="")
     password = EncryptedTextField(_("password"), blank=True, default="")
     vendor = models.CharField(_("vendor"), max_length=100, blank=True)
@@ -327,15 +296,6 @@ class CameraStatusChange(models.Model):
         return f"{self.camera_id} {self.source} -> {self.target} {self.at:%Y-%m-%d %H:%M}"
 
 
-class Codec(models.TextChoices):
-    """Video codecs by the names FFmpeg gives them (what a probe reports)."""
-
-    H264 = "h264", _("H.264")
-    HEVC = "hevc", _("H.265 (HEVC)")
-    MJPEG = "mjpeg", _("Motion JPEG")
-    MPEG4 = "mpeg4", _("MPEG-4 Part 2")
-
-
 class ConnectionStandardQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -562,12 +522,6 @@ class CameraDay(models.Model):
 
     def __str__(self):
         return f"{self.camera_id} {self.day}: {self.successes}/{self.checks}"
-
-
-class SweepTrigger(models.TextChoices):
-    SCHEDULE = "schedule", _("Schedule")
-    COMMAND = "command", _("Command")
-    REQUEST = "request", _("On request")
 
 
 class Sweep(models.Model):

@@ -20,8 +20,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cameras.models import Camera, CameraOutage, Health
-from facilities.models import FacilityStatus
+from cameras.choices import Health
+from cameras.models import Camera, CameraOutage
+from facilities.choices import FacilityStatus
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ MANAGE_PERMISSION = "manage_province"
 
 def province_admin_emails(province_ids, today=None):
     """{province id: sorted e-mail addresses of its active administrators}."""
-    from facilities.models import ProvinceGroupObjectPermission, ProvinceUserObjectPermission
+    from facilities.grants import ProvinceGroupObjectPermission, ProvinceUserObjectPermission
 
     today = today or timezone.localdate()
     live = Q(expires_on__isnull=True) | Q(expires_on__gte=today)

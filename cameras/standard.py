@@ -148,7 +148,7 @@ def _port(url):
 
 
 def _codec_names(codes):
-    from cameras.models import Codec
+    from cameras.choices import Codec
 
     labels = dict(Codec.choices)
     names = [str(labels.get(code, code.upper())) for code in codes.split(",") if code]
@@ -175,7 +175,7 @@ def reason_text(reason):
             "the frame rate could not be measured (at least %(min_fps)s frames/s is required)"
         ) % {"min_fps": _number(reason["min_fps"])}
     if code == "codec":
-        from cameras.models import Codec
+        from cameras.choices import Codec
 
         codec = reason.get("codec") or "?"
         return _(

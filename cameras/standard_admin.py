@@ -11,8 +11,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from cameras.models import Codec, ConnectionStandard
-from portal import access
+from cameras.choices import Codec
+from cameras.models import ConnectionStandard
+from facilities import access
 from portal.text import CleanTextModelForm
 
 

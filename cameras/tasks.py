@@ -31,17 +31,10 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from cameras import conf, health, notify, probe, standard, targets
-from cameras.models import (
-    Camera,
-    CameraOutage,
-    CameraStatusChange,
-    ConnectionStandard,
-    ConnectionStatus,
-    Sweep,
-    SweepTrigger,
-)
+from cameras.choices import ConnectionStatus, SweepTrigger
+from cameras.models import Camera, CameraOutage, CameraStatusChange, ConnectionStandard, Sweep
 from cameras.queue import request_checks
-from facilities.models import FacilityStatus
+from facilities.choices import FacilityStatus
 from portal.audit import acting_as, system_actor
 
 logger = logging.getLogger(__name__)

@@ -5,9 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from cameras import conf
-from cameras.models import ConnectionStandard, Zone
+from cameras.choices import Zone
+from cameras.models import ConnectionStandard
+from facilities import access
 from facilities.models import Facility
-from portal import access
 
 
 def _has_some_scope(user):

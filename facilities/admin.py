@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cameras.models import Camera, ConnectionStatus
+from cameras.choices import ConnectionStatus
+from cameras.models import Camera
+from facilities import access
 from facilities.importer import FacilityImporter
 from facilities.models import Facility, Province
-from portal import access
 from portal.admin_scope import ScopedAdmin, ScopedProvinceFilter
 from portal.badges import badge
 from portal.import_views import import_urls

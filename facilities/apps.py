@@ -7,7 +7,7 @@ def ensure_national_officials_group(sender, **kwargs):
     """The group through which Telecommunications Department officials read everything."""
     from django.contrib.auth.models import Group, Permission
 
-    from portal.roles import NATIONAL_OFFICIALS_GROUP
+    from facilities.roles import NATIONAL_OFFICIALS_GROUP
 
     permission = Permission.objects.filter(
         codename="view_all", content_type__app_label="facilities"

@@ -9,7 +9,8 @@ the registry and the rest of the file) and the importer's scope: its own provinc
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from facilities.models import Facility, FacilityKind, FacilityStatus, Province
+from facilities.choices import FacilityKind, FacilityStatus
+from facilities.models import Facility, Province
 from portal.csvimport import Column, Importer, PlannedRow, RowError, choice_lookup, parse_count
 
 

@@ -1,17 +1,20 @@
 """Provinces and the concentrated quarantine facilities whose cameras they connect."""
 
-from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from portal import access
+# Imported so Django registers the grant tables with this app.
+from facilities import (
+    access,
+    grants,  # noqa: F401
+)
+from facilities.choices import FacilityKind, FacilityStatus, Operator, Region
 
 
 class ProvinceQuerySet(models.QuerySet):
     def restrict(self, user, action=access.VIEW):
-        """Provinces `user` may do `action` on (see portal/access.py)."""
+        """Provinces `user` may do `action` on (see facilities/access.py)."""
         return access.restrict(self, user, action, province_field="pk")
 
 
@@ -21,18 +24,6 @@ class FacilityQuerySet(models.QuerySet):
         return access.restrict(
             self, user, action, province_field="province_id", facility_field="pk"
         )
-
-
-class Region(models.TextChoices):
-    NORTH = "north", _("North")
-    CENTRAL = "central", _("Central")
-    SOUTH = "south", _("South")
-
-
-class Operator(models.TextChoices):
-    # The letter assigns Viettel to the northern provinces and VNPT from Da Nang southward.
-    VIETTEL = "viettel", _("Viettel")
-    VNPT = "vnpt", _("VNPT")
 
 
 class Province(models.Model):
@@ -57,7 +48,7 @@ class Province(models.Model):
         ordering = ["code"]
         verbose_name = _("province")
         verbose_name_plural = _("provinces")
-        # Role grants (see portal/access.py): view_all is global, the others are granted per
+        # Role grants (see facilities/access.py): view_all is global, the others are granted per
         # province, like the built-in view_province (province viewer).
         permissions = [
             ("view_all", _("Can read the whole national registry")),
@@ -67,20 +58,6 @@ class Province(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
-
-
-class FacilityKind(models.TextChoices):
-    CIVIL = "civil", _("Civil concentrated quarantine")
-    MILITARY = "military", _("Military-managed")
-    HOTEL = "hotel", _("Paid hotel")
-    INDUSTRIAL = "industrial", _("On-site at industrial park")
-    HOSPITAL = "hospital", _("Hospital")
-
-
-class FacilityStatus(models.TextChoices):
-    PREPARING = "preparing", _("Preparing")
-    ACTIVE = "active", _("Active")
-    CLOSED = "closed", _("Closed")
 
 
 phone_validator = RegexValidator(
@@ -158,76 +135,3 @@ class Facility(models.Model):
 
     def __str__(self):
         return self.name
-
-
-class GrantFields(models.Model):
-    """Who made a grant, when, and until when it works (guardian itself keeps neither)."""
-
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("granted by"),
-    )
-    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True, null=True)
-    expires_on = models.DateField(
-        _("ends on"),
-        null=True,
-        blank=True,
-        help_text=_("The grant stops working after this day. Leave empty for no end."),
-    )
-
-    class Meta:
-        abstract = True
-
-
-# Direct foreign-key permission tables: guardian's recommended set-up for per-object grants that are
-# queried in bulk (scope subqueries join on an integer key instead of a generic object_pk text).
-class ProvinceUserObjectPermission(UserObjectPermissionBase, GrantFields):
-    content_object = models.ForeignKey(
-        "facilities.Province",
-        on_delete=models.CASCADE,
-        related_name="user_grants",
-    )
-
-    class Meta(UserObjectPermissionBase.Meta):
-        verbose_name = _("province grant to a user")
-        verbose_name_plural = _("province grants to users")
-
-
-class ProvinceGroupObjectPermission(GroupObjectPermissionBase, GrantFields):
-    content_object = models.ForeignKey(
-        "facilities.Province",
-        on_delete=models.CASCADE,
-        related_name="group_grants",
-    )
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        verbose_name = _("province grant to a group")
-        verbose_name_plural = _("province grants to groups")
-
-
-class FacilityUserObjectPermission(UserObjectPermissionBase, GrantFields):
-    content_object = models.ForeignKey(
-        "facilities.Facility",
-        on_delete=models.CASCADE,
-        related_name="user_grants",
-    )
-
-    class Meta(UserObjectPermissionBase.Meta):
-        verbose_name = _("facility grant to a user")
-        verbose_name_plural = _("facility grants to users")
-
-
-class FacilityGroupObjectPermission(GroupObjectPermissionBase, GrantFields):
-    content_object = models.ForeignKey(
-        "facilities.Facility",
-        on_delete=models.CASCADE,
-        related_name="group_grants",
-    )
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        verbose_name = _("facility grant to a group")
-        verbose_name_plural = _("facility grants to groups")

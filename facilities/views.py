@@ -3,9 +3,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
-from cameras.models import Camera, ConnectionStatus
+from cameras.choices import ConnectionStatus
+from cameras.models import Camera
+from facilities import access
 from facilities.models import Facility
-from portal import access
 from portal.audit import record_event
 from portal.query import count_of
 

@@ -23,9 +23,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from facilities import access
+from facilities.forms import check_new_username
 from facilities.models import Province
-from portal import access, admin_scope, audit
-from portal.forms import check_new_username
+from portal import admin_scope, audit
 from portal.models import AccountEvent
 from portal.text import CleanTextMixin, CleanTextModelForm
 
@@ -322,7 +323,7 @@ class AccountEventAdmin(ReadOnlyAuditAdmin):
 
 
 class AccountCreationForm(CleanTextMixin, AdminUserCreationForm):
-    """Django's add-user form with the portal's account-name rule (portal/forms.py)."""
+    """Django's add-user form with the portal's account-name rule (facilities/forms.py)."""
 
     def clean_username(self):
         username = self.cleaned_data.get("username")

@@ -1,4 +1,4 @@
-"""Admin classes that show and change only what the user's grants allow (portal/access.py).
+"""Admin classes that show and change only what the user's grants allow (facilities/access.py).
 
 guardian's GuardedModelAdmin narrows only the list; here every path is scoped: the list, the object
 pages (change, delete, history), foreign-key choices and autocomplete, actions and the admin index.
@@ -9,7 +9,7 @@ with national administrators (a province decommissions instead, so history is ke
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from portal import access
+from facilities import access
 from portal.text import CleanTextModelForm, nfc
 
 

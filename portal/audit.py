@@ -28,6 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import smart_str
 
+from portal.client import client_address
+
 access_log = logging.getLogger("portal.access")
 
 EVENTS = (
@@ -284,8 +286,6 @@ def clean_detail(value):
 def _request_address(request):
     if hasattr(request, "client_address"):
         return request.client_address
-    from portal.middleware import client_address
-
     return client_address(request)
 
 
@@ -541,7 +541,7 @@ def ensure_retention_schedule(using="default", now=None):
 
 def may_read(user):
     """National officials and superusers read the whole record; province admins their part."""
-    from portal import access
+    from facilities import access
 
     if not (user and user.is_authenticated and user.is_active and user.is_staff):
         return False
@@ -560,7 +560,7 @@ def entry_province():
 def _managed_provinces(user):
     from django.db.models import Q
 
-    from portal import access
+    from facilities import access
 
     direct, via_group = access.province_ids(user, access.MANAGE)
     return lambda field: Q(**{f"{field}__in": direct}) | Q(**{f"{field}__in": via_group})
@@ -575,7 +575,7 @@ def visible_log_entries(user, queryset=None):
     """
     from auditlog.models import LogEntry
 
-    from portal import access
+    from facilities import access
 
     queryset = (queryset if queryset is not None else LogEntry.objects.all()).annotate(
         province_ref=entry_province()
@@ -593,13 +593,13 @@ def _live_grant_holders(province_scope):
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
-    from facilities.models import (
+    from facilities import access
+    from facilities.grants import (
         FacilityGroupObjectPermission,
         FacilityUserObjectPermission,
         ProvinceGroupObjectPermission,
         ProvinceUserObjectPermission,
     )
-    from portal import access
 
     def held(table, province):
         return table.objects.filter(access._live(), province_scope(province))
@@ -677,7 +677,7 @@ def visible_account_events(user, queryset=None):
     """
     from django.db.models import F, Q
 
-    from portal import access
+    from facilities import access
     from portal.models import AccountEvent
 
     queryset = queryset if queryset is not None else AccountEvent.objects.all()

@@ -7,6 +7,8 @@ receiver below is connected before the first failed login can lead to a lock-out
 from axes.backends import AxesStandaloneBackend
 from axes.signals import user_locked_out
 
+from portal.client import client_address
+
 # The audit trail (portal/auditlog_setup.py) may connect its own receiver for the same signal: both
 # use this dispatch uid, so whichever connects first is the only one and a lock-out is one event.
 LOCKED_OUT_UID = "portal.audit.locked_out"
@@ -32,13 +34,7 @@ def client_ip(request):
     address = getattr(request, "client_address", None)
     if address:
         return address
-    try:
-        from portal.middleware import client_address
-    except ImportError:  # pragma: no cover - the audit middleware is part of the portal
-        client_address = None
-    if client_address is not None:
-        address = client_address(request)
-    return address or request.META.get("REMOTE_ADDR", "")
+    return client_address(request) or request.META.get("REMOTE_ADDR", "")
 
 
 def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):

@@ -34,7 +34,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal import access
+from facilities import access
 from portal.spreadsheet import safe_row, unquote
 from portal.text import nfc
 from portal.text import problem as text_problem

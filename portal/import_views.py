@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.decorators.csrf import csrf_protect
 
-from cameras import crypto
-from portal import access
+from facilities import access
+from portal import crypto
 from portal.csvimport import FileRefused, check_size, max_bytes, max_rows, template_csv
 
 SESSION_KEY = "portal_import_%s"

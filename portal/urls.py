@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import admin_scope, delegation, views
+from facilities import delegation
+from portal import admin_scope, views
 
 admin_scope.national_admin_only(admin.site)
 admin.site.site_header = views.SITE_HEADER

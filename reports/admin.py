@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from portal import access
+from facilities import access
 from reports.models import DailySnapshot
 
 

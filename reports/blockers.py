@@ -9,7 +9,8 @@ import dataclasses
 
 from django.db.models import Count, Q
 
-from cameras.models import Camera, ConnectionStatus
+from cameras.choices import ConnectionStatus
+from cameras.models import Camera
 from reports.snapshot import ONLINE_HEALTH, counted_facilities, has_connected_camera
 
 # Error kinds of cameras/probe.py, grouped as the operators act on them.

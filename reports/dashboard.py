@@ -10,7 +10,7 @@ import datetime
 from django.db.models import Subquery, Sum
 from django.utils.translation import gettext as _
 
-from facilities.models import Operator, Region
+from facilities.choices import Operator, Region
 from reports import charts
 from reports.conf import progress_deadline
 from reports.snapshot import Counts, counts_by_province, counts_of_snapshot

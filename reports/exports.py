@@ -18,8 +18,8 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cameras.models import ConnectionStatus, Health, Zone
-from facilities.models import FacilityKind, FacilityStatus, Operator
+from cameras.choices import ConnectionStatus, Health, Zone
+from facilities.choices import FacilityKind, FacilityStatus, Operator
 from portal.spreadsheet import safe_row
 from reports.snapshot import (
     COUNT_FIELDS,

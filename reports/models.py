@@ -3,13 +3,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from facilities.models import Operator, Region
-from portal import access
+from facilities import access
+from facilities.choices import Operator, Region
 
 
 class DailySnapshotQuerySet(models.QuerySet):
     def restrict(self, user, action=access.VIEW):
-        """Snapshot rows of the provinces `user` may do `action` on (see portal/access.py)."""
+        """Snapshot rows of the provinces `user` may do `action` on (see facilities/access.py)."""
         return access.restrict(self, user, action, province_field="province_id")
 
 

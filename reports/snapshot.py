@@ -20,8 +20,10 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from cameras.models import Camera, ConnectionStatus, Health
-from facilities.models import Facility, FacilityStatus, Province
+from cameras.choices import ConnectionStatus, Health
+from cameras.models import Camera
+from facilities.choices import FacilityStatus
+from facilities.models import Facility, Province
 
 ELIGIBLE_STATUSES = (
     ConnectionStatus.ELIGIBLE,

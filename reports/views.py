@@ -8,8 +8,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cameras.models import Camera
+from facilities import access
 from facilities.models import Facility, Province
-from portal import access
 from portal.audit import record_event
 from reports import blockers, dashboard, exports
 from reports.forms import DayForm, ProgressExportForm, ProvinceFilterForm

@@ -2,7 +2,8 @@
 
 import itertools
 
-from cameras.models import Camera, Zone
+from cameras.choices import Zone
+from cameras.models import Camera
 from facilities.models import Facility, Province
 
 _seq = itertools.count(1)
@@ -36,7 +37,8 @@ def passed_check(camera_obj, *, at=None, status="eligible"):
     """
     from django.utils import timezone
 
-    from cameras.models import ConnectionStandard, Health
+    from cameras.choices import Health
+    from cameras.models import ConnectionStandard
 
     at = at or timezone.now()
     Camera.objects.filter(pk=camera_obj.pk).update(

@@ -9,13 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cameras.models import Camera
-from facilities.models import (
-    Facility,
-    FacilityUserObjectPermission,
-    Province,
-    ProvinceUserObjectPermission,
-)
-from portal.roles import NATIONAL_OFFICIALS_GROUP
+from facilities.grants import FacilityUserObjectPermission, ProvinceUserObjectPermission
+from facilities.models import Facility, Province
+from facilities.roles import NATIONAL_OFFICIALS_GROUP
 from tests import factories
 
 pytestmark = pytest.mark.django_db

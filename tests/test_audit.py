@@ -17,14 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cameras import lifecycle
-from cameras.models import Camera, ConnectionStatus, Health
-from facilities.models import (
-    Facility,
-    FacilityUserObjectPermission,
-    Province,
-    ProvinceUserObjectPermission,
-)
-from portal import accesslog, audit, roles
+from cameras.choices import ConnectionStatus, Health
+from cameras.models import Camera
+from facilities import roles
+from facilities.grants import FacilityUserObjectPermission, ProvinceUserObjectPermission
+from facilities.models import Facility, Province
+from portal import accesslog, audit
 from portal.models import AccountEvent, ImmutableRecordError
 from tests import factories
 

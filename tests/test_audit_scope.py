@@ -22,14 +22,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from facilities.models import (
+from facilities import roles
+from facilities.grants import (
     FacilityGroupObjectPermission,
     FacilityUserObjectPermission,
-    Province,
     ProvinceGroupObjectPermission,
     ProvinceUserObjectPermission,
 )
-from portal import audit, roles
+from facilities.models import Province
+from portal import audit
 from portal.models import AccountEvent
 from tests import factories
 
@@ -93,7 +94,7 @@ def hold(user, how, code, facility, expires_on=None):
     if how == "facility_via_group":
         return group_grant_on_facility(user, facility, expires_on)
     if how == "province_role":
-        # Province roles are staff accounts (portal/roles.py, grant_province_role).
+        # Province roles are staff accounts (facilities/roles.py, grant_province_role).
         user.is_staff = True
         user.save(update_fields=["is_staff"])
         return grant_on_province(user, code, "connect_province", expires_on)

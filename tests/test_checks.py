@@ -23,18 +23,11 @@ from django.utils import timezone, translation
 from django_q.models import Schedule
 
 from cameras import health, tasks
-from cameras.models import (
-    Camera,
-    CameraDay,
-    CameraOutage,
-    ConnectionStandard,
-    ConnectionStatus,
-    Health,
-    Sweep,
-)
+from cameras.choices import ConnectionStatus, Health
+from cameras.models import Camera, CameraDay, CameraOutage, ConnectionStandard, Sweep
 from cameras.schedule import SCHEDULE_NAME
 from cameras.standard import reason_text
-from facilities.models import ProvinceUserObjectPermission
+from facilities.grants import ProvinceUserObjectPermission
 from tests import factories
 from tests.fake_rtsp import closed_port
 from tests.rtsp_helpers import *  # noqa: F403
@@ -822,7 +815,7 @@ def test_notice_recipients_are_the_provinces_active_administrators(django_user_m
     from django.contrib.auth.models import Group
 
     from cameras.notify import province_admin_emails
-    from facilities.models import ProvinceGroupObjectPermission
+    from facilities.grants import ProvinceGroupObjectPermission
 
     hanoi = factories.province("01")
     manage = Permission.objects.get(codename="manage_province")

@@ -19,7 +19,8 @@ from cameras import tasks
 from cameras.importer import CameraImporter
 from cameras.models import Camera
 from cameras.validators import validate_stream_url
-from facilities.models import Province, ProvinceUserObjectPermission
+from facilities.grants import ProvinceUserObjectPermission
+from facilities.models import Province
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -18,10 +18,13 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
+from cameras.choices import Zone
 from cameras.importer import CameraImporter
-from cameras.models import Camera, Zone
+from cameras.models import Camera
+from facilities.choices import FacilityKind
+from facilities.grants import ProvinceUserObjectPermission
 from facilities.importer import FacilityImporter
-from facilities.models import Facility, FacilityKind, Province, ProvinceUserObjectPermission
+from facilities.models import Facility, Province
 from portal.csvimport import template_csv
 from tests import factories
 

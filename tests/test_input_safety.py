@@ -22,15 +22,12 @@ from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import translation
 
+from cameras.choices import Zone
 from cameras.importer import CameraImporter
-from cameras.models import Camera, Zone
+from cameras.models import Camera
+from facilities.grants import FacilityUserObjectPermission, ProvinceUserObjectPermission
 from facilities.importer import FacilityImporter
-from facilities.models import (
-    Facility,
-    FacilityUserObjectPermission,
-    Province,
-    ProvinceUserObjectPermission,
-)
+from facilities.models import Facility, Province
 from portal.models import AccountEvent
 from portal.text import CleanTextMixin, forbidden_char, username_problem
 from tests import factories

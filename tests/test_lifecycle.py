@@ -16,8 +16,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cameras import lifecycle
-from cameras.models import Camera, CameraStatusChange, ConnectionStandard, ConnectionStatus
-from facilities.models import FacilityStatus, Province, ProvinceUserObjectPermission
+from cameras.choices import ConnectionStatus
+from cameras.models import Camera, CameraStatusChange, ConnectionStandard
+from facilities.choices import FacilityStatus
+from facilities.grants import ProvinceUserObjectPermission
+from facilities.models import Province
 from reports.snapshot import counts_by_province
 from tests import factories
 from tests.rtsp_helpers import *  # noqa: F403

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
+from cameras.choices import Zone
 from cameras.forms import CameraForm
-from cameras.models import Camera, Zone
+from cameras.models import Camera
 from facilities.models import Facility, Province
 from tests import factories
 

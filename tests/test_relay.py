@@ -514,7 +514,7 @@ def test_no_relay_thread_outlives_a_probe(rtsp_farm, fake_rtsp):
 def test_camera_that_redirects_is_ineligible_with_reason_redirect(
     settings, django_capture_on_commit_callbacks
 ):
-    from cameras.models import ConnectionStatus
+    from cameras.choices import ConnectionStatus
     from tests import factories
 
     settings.CAMERA_ALLOWED_NETWORKS = [f"{CAMERA}/32"]

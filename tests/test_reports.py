@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
 
-from cameras.models import ConnectionStatus, Health
-from facilities.models import Province, ProvinceUserObjectPermission
+from cameras.choices import ConnectionStatus, Health
+from facilities.grants import ProvinceUserObjectPermission
+from facilities.models import Province
 from reports import exports
 from reports.models import DailySnapshot
 from reports.schedule import SCHEDULE_NAME, ensure_snapshot_schedule
@@ -645,7 +646,8 @@ def test_province_page_lists_facilities_not_connected_with_reasons(client, hanoi
 
 
 def _grow(n_facilities, cameras_each=3):
-    from cameras.models import Camera, Zone
+    from cameras.choices import Zone
+    from cameras.models import Camera
     from facilities.models import Facility
 
     provinces = list(Province.objects.order_by("code"))

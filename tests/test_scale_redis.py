@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from cameras.models import Camera, CameraDay, Health
+from cameras.choices import Health
+from cameras.models import Camera, CameraDay
 from facilities.models import Province
 from facilities.provinces import load_provinces
 from tests import factories

@@ -18,8 +18,9 @@ from django.utils import translation
 
 from cameras.importer import CameraImporter
 from cameras.models import Camera
+from facilities.grants import ProvinceUserObjectPermission
 from facilities.importer import COLUMNS as FACILITY_COLUMNS
-from facilities.models import Facility, Province, ProvinceUserObjectPermission
+from facilities.models import Facility, Province
 from portal.csvimport import Column, decode, read_table, template_csv
 from portal.spreadsheet import TRIGGERS, safe_cell, unquote
 from tests import factories

@@ -10,11 +10,12 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone, translation
 
-from cameras.models import Camera, ConnectionStandard, Zone
+from cameras.choices import Zone
+from cameras.models import Camera, ConnectionStandard
 from cameras.probe import ProbeResult
 from cameras.standard import evaluate, reason_text, reasons_text
-from facilities.models import FacilityUserObjectPermission, ProvinceUserObjectPermission
-from portal.roles import NATIONAL_OFFICIALS_GROUP
+from facilities.grants import FacilityUserObjectPermission, ProvinceUserObjectPermission
+from facilities.roles import NATIONAL_OFFICIALS_GROUP
 from tests import factories
 
 pytestmark = pytest.mark.django_db

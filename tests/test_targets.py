@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from cameras import targets
+from cameras.choices import Zone
 from cameras.forms import CameraForm
-from cameras.models import Camera, Zone
+from cameras.models import Camera
 from tests import factories
 
 DEFAULT_POLICY = override_settings(CAMERA_ALLOWED_NETWORKS=[], CAMERA_DENIED_NETWORKS=[])

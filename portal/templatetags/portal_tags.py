@@ -12,6 +12,6 @@ def status_badge(value, label):
 
 @register.simple_tag
 def may_delegate(user):
-    from portal import access
+    from facilities import access
 
     return access.is_national_admin(user) or access.has_any_scope(user, access.MANAGE)

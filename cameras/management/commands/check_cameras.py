@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connections
 
 from cameras import conf, tasks
-from cameras.models import Sweep, SweepTrigger
+from cameras.choices import SweepTrigger
+from cameras.models import Sweep
 from facilities.models import Facility, Province
 
 

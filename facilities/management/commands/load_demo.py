@@ -3,8 +3,10 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from cameras.models import Camera, Zone
-from facilities.models import Facility, FacilityKind, FacilityStatus, Province
+from cameras.choices import Zone
+from cameras.models import Camera
+from facilities.choices import FacilityKind, FacilityStatus
+from facilities.models import Facility, Province
 
 DEMO = {
     "01": [

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from cameras.models import Camera
+from facilities import access
 from facilities.models import Facility, Province
-from portal import access
 from portal.audit import acting_as, record_event
 from reports import exports
 from reports.management.commands.snapshot_progress import actor, add_actor_argument, parse_date

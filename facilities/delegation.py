@@ -1,5 +1,5 @@
 """The delegation page: province admins give facility managers access; national admins give
-province roles. Thin views over portal/roles.py, which enforces every rule."""
+province roles. Thin views over facilities/roles.py, which enforces every rule."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from portal import access, roles
-from portal.forms import FacilityGrantForm, FacilityManagerAccountForm, ProvinceRoleForm
+from facilities import access, roles
+from facilities.forms import FacilityGrantForm, FacilityManagerAccountForm, ProvinceRoleForm
 
 
 def _may_delegate(user):

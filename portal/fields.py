@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from cameras import crypto
+from portal import crypto
 
 
 class EncryptedTextField(models.TextField):

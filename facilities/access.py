@@ -15,8 +15,16 @@ Actions:
 - "manage":  delegate facility-manager access (province admins)
 """
 
+from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils import timezone
+
+from facilities.grants import (
+    FacilityGroupObjectPermission,
+    FacilityUserObjectPermission,
+    ProvinceGroupObjectPermission,
+    ProvinceUserObjectPermission,
+)
 
 VIEW, CHANGE, CONNECT, CHECK, MANAGE = "view", "change", "connect", "check", "manage"
 ACTIONS = (VIEW, CHANGE, CONNECT, CHECK, MANAGE)
@@ -54,15 +62,6 @@ def granted_codenames(user):
     cached = getattr(user, "_portal_codenames", None)
     if cached is not None:
         return cached
-    from django.contrib.auth.models import Permission
-
-    from facilities.models import (
-        FacilityGroupObjectPermission,
-        FacilityUserObjectPermission,
-        ProvinceGroupObjectPermission,
-        ProvinceUserObjectPermission,
-    )
-
     live = _live()
     parts = [
         table.objects.filter(live, user=user).order_by().values_list("permission__codename")
@@ -115,16 +114,12 @@ def _granted(user_table, group_table, user, codenames):
 
 def province_ids(user, action):
     """(direct, via_group) subqueries of province ids on which `user` may do `action`."""
-    from facilities.models import ProvinceGroupObjectPermission, ProvinceUserObjectPermission
-
     return _granted(
         ProvinceUserObjectPermission, ProvinceGroupObjectPermission, user, PROVINCE_PERMS[action]
     )
 
 
 def facility_ids(user, action):
-    from facilities.models import FacilityGroupObjectPermission, FacilityUserObjectPermission
-
     return _granted(
         FacilityUserObjectPermission, FacilityGroupObjectPermission, user, FACILITY_PERMS[action]
     )

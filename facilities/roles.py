@@ -13,13 +13,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from facilities.models import (
-    Facility,
-    FacilityUserObjectPermission,
-    Province,
-    ProvinceUserObjectPermission,
-)
-from portal import access
+from facilities import access
+from facilities.grants import FacilityUserObjectPermission, ProvinceUserObjectPermission
+from facilities.models import Facility, Province
 from portal.audit import acting_as, record_event
 
 NATIONAL_OFFICIALS_GROUP = "National officials"

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal import roles
+from facilities import roles
 from portal.text import CleanTextMixin, username_problem
 
 

@@ -1,0 +1,50 @@
+"""Choices of the cameras app, in one place (NetBox style): models, forms and reports use them."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Zone(models.TextChoices):
+    """Public areas the guidance allows a camera to watch: never inside rooms, toilets or baths."""
+
+    CORRIDOR = "corridor", _("Corridor outside rooms")
+    FLOOR_LOBBY = "floor_lobby", _("Floor lobby")
+    YARD = "yard", _("Yard")
+    SAMPLING = "sampling", _("Sampling area")
+    RECEPTION = "reception", _("Reception area")
+    MEDICAL_CHECK = "medical_check", _("Medical check area")
+    SUPPLY_RECEIVING = "supply_receiving", _("Supply receiving area")
+    OUTSIDE_BATHROOM = "outside_bathroom", _("Outside shared bathrooms")
+    GATE = "gate", _("Gate")
+    OTHER_PUBLIC = "other_public", _("Other public area")
+
+
+class ConnectionStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    ELIGIBLE = "eligible", _("Eligible")
+    INELIGIBLE = "ineligible", _("Ineligible")
+    CONNECTED = "connected", _("Connected")
+    SUSPENDED = "suspended", _("Suspended")
+    DECOMMISSIONED = "decommissioned", _("Decommissioned")
+
+
+class Health(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    ONLINE = "online", _("Online")
+    DEGRADED = "degraded", _("Degraded")
+    OFFLINE = "offline", _("Offline")
+
+
+class Codec(models.TextChoices):
+    """Video codecs by the names FFmpeg gives them (what a probe reports)."""
+
+    H264 = "h264", _("H.264")
+    HEVC = "hevc", _("H.265 (HEVC)")
+    MJPEG = "mjpeg", _("Motion JPEG")
+    MPEG4 = "mpeg4", _("MPEG-4 Part 2")
+
+
+class SweepTrigger(models.TextChoices):
+    SCHEDULE = "schedule", _("Schedule")
+    COMMAND = "command", _("Command")
+    REQUEST = "request", _("On request")
