@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +18,17 @@ class PortalConfig(AppConfig):
         auditlog_setup.setup(self)
         # Deploy checks of the public development keys (manage.py check --deploy).
         from portal import checks  # noqa: F401
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the portal's site (titles, third-party pages) as the default.
+
+    Named in INSTALLED_APPS; `default = False` and the module import (not the class) keep Django
+    from taking it, or AdminConfig, for the portal app's own configuration.
+    """
+
+    default = False
+    default_site = "portal.admin_scope.PortalAdminSite"
 
 
 def _create_sqlite_directories():
