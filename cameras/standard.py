@@ -222,7 +222,8 @@ MESSAGES = {
     ),
 }
 
-# Older reasons may lack the figure their message names: these say the same without it.
+# When a reason lacks the figure its message names (no address to take the port from, a redirect
+# without its target), these say the same without it.
 _REFUSED_WITHOUT_PORT = _(
     "the camera refused the connection; check the port and that RTSP is enabled"
 )

@@ -195,6 +195,25 @@ def test_every_reason_code_reads_as_a_sentence_in_both_languages(code):
         assert "%" not in text and shown in text
 
 
+@pytest.mark.parametrize(
+    "reason, shown",
+    [
+        ({"code": "refused"}, "RTSP"),
+        ({"code": "redirect"}, ""),
+        ({"code": "first_frame", "seconds": 6, "max_seconds": 5}, "6"),
+        ({"code": "denied", "detail": "The stream address leads to 127.0.0.1"}, "127.0.0.1"),
+    ],
+)
+def test_a_reason_without_its_optional_figure_still_reads_in_both_languages(reason, shown):
+    with translation.override("en"):
+        english = reason_text(reason)
+    with translation.override("vi"):
+        vietnamese = reason_text(reason)
+    for text in (english, vietnamese):
+        assert "%" not in text and shown in text
+    assert (vietnamese != english) == (reason["code"] != "denied")
+
+
 # --------------------------------------------------------------------------
 # Versions in the admin
 
