@@ -281,7 +281,7 @@ class CameraImporter(Importer):
 
     def _resolve_names(self, rows):
         """Refusals for host names that resolve now to denied addresses (literals: model rule)."""
-        timeout = getattr(settings, "CAMERA_RESOLVE_TIMEOUT", 2.0)
+        timeout = settings.CAMERA_RESOLVE_TIMEOUT
         hosts = set()
         for row in rows:
             host = targets.url_host(row.values["stream_url"])

@@ -21,7 +21,6 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from facilities import access
 from facilities.forms import check_new_username
@@ -29,23 +28,6 @@ from facilities.models import Province
 from portal import admin_scope, audit
 from portal.models import AccountEvent
 from portal.text import CleanTextMixin, CleanTextModelForm
-
-# auditlog ships no Vietnamese: its strings that reach our pages, kept in our catalog.
-AUDITLOG_STRINGS = (
-    gettext_noop("Audit log"),
-    gettext_noop("log entry"),
-    gettext_noop("log entries"),
-    gettext_noop("create"),
-    gettext_noop("update"),
-    gettext_noop("delete"),
-    gettext_noop("access"),
-    gettext_noop("action"),
-    gettext_noop("timestamp"),
-    gettext_noop("remote address"),
-    gettext_noop("Correlation ID"),
-    gettext_noop("object representation"),
-    gettext_noop("object pk"),
-)
 
 
 class ReadOnlyAuditAdmin(admin.ModelAdmin):

@@ -503,37 +503,17 @@ def purge_expired(now=None):
 
 
 def ensure_retention_schedule(using="default", now=None):
-    """The daily django-q2 schedule of `purge_expired`, created once (post_migrate, idempotent).
-
-    Returns the schedule, or None when django-q2's tables do not exist yet.
-    """
-    from django.db import connections
+    """The daily django-q2 schedule of `purge_expired`, created once (post_migrate, idempotent)."""
     from django_q.models import Schedule
 
-    if Schedule._meta.db_table not in connections[using].introspection.table_names():
-        return None
-    manager = Schedule.objects.using(using)
-    schedule = manager.filter(name=RETENTION_SCHEDULE).order_by("pk").first()
-    if schedule is None:
-        # At night, local time, away from the working day's traffic.
-        local = timezone.localtime(now or timezone.now())
-        first = (local + datetime.timedelta(days=1)).replace(hour=2, minute=30, second=0,
-                                                              microsecond=0)
-        return manager.create(
-            name=RETENTION_SCHEDULE,
-            func=RETENTION_TASK,
-            schedule_type=Schedule.DAILY,
-            repeats=-1,
-            next_run=first,
-        )
-    if (schedule.func, schedule.schedule_type, schedule.repeats) != (
-        RETENTION_TASK,
-        Schedule.DAILY,
-        -1,
-    ):
-        schedule.func, schedule.schedule_type, schedule.repeats = RETENTION_TASK, Schedule.DAILY, -1
-        schedule.save(using=using)
-    return schedule
+    from portal.schedule import ensure_schedule
+
+    # At night, local time, away from the working day's traffic.
+    local = timezone.localtime(now or timezone.now())
+    first = (local + datetime.timedelta(days=1)).replace(hour=2, minute=30, second=0, microsecond=0)
+    return ensure_schedule(
+        RETENTION_SCHEDULE, RETENTION_TASK, Schedule.DAILY, next_run=first, using=using
+    )
 
 
 # --- Who reads which part of the record --------------------------------------------------------

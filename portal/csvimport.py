@@ -119,11 +119,11 @@ class Plan:
 
 
 def max_bytes():
-    return getattr(settings, "IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+    return settings.IMPORT_MAX_BYTES
 
 
 def max_rows():
-    return getattr(settings, "IMPORT_MAX_ROWS", 10000)
+    return settings.IMPORT_MAX_ROWS
 
 
 def check_size(size):

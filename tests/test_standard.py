@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from cameras.choices import Zone
 from cameras.models import Camera, ConnectionStandard
 from cameras.probe import ProbeResult
-from cameras.standard import evaluate, reason_text, reasons_text
+from cameras.standard import MESSAGES, evaluate, reason_text, reasons_text
 from facilities.grants import FacilityUserObjectPermission, ProvinceUserObjectPermission
 from facilities.roles import NATIONAL_OFFICIALS_GROUP
 from tests import factories
@@ -154,6 +154,64 @@ def test_refused_address_keeps_the_policy_message(standard):
 
 def test_unknown_reason_code_is_shown_as_is():
     assert reason_text({"code": "something_new"}) == "something_new"
+
+
+# A reason of every code with all its figures, as evaluate() and the sweep store them, and a figure
+# its sentence must show in either language.
+EVERY_REASON = {
+    "resolution": ({"width": 640, "height": 480, "min_width": 1280, "min_height": 720}, "640x480"),
+    "resolution_unknown": ({}, ""),
+    "fps": ({"fps": 7, "min_fps": 10}, "7"),
+    "fps_unknown": ({"min_fps": 12}, "12"),
+    "codec": ({"codec": "mjpeg", "allowed": "h264,hevc"}, "Motion JPEG"),
+    "first_frame": ({"seconds": 6, "max_seconds": 5, "keyframe_interval": 4}, "6"),
+    "scheme": ({"scheme": "http", "allowed": "rtsp,rtsps"}, "http://"),
+    "unauthorized": ({}, ""),
+    "forbidden": ({}, ""),
+    "not_found": ({}, ""),
+    "busy": ({}, ""),
+    "server_error": ({}, ""),
+    "refused": ({"port": 8554}, "8554"),
+    "dns": ({}, ""),
+    "timeout": ({"seconds": 3.2}, ""),
+    "no_video": ({}, ""),
+    "denied": ({}, ""),
+    "redirect": ({"host": "cam.example.vn"}, "cam.example.vn"),
+    "invalid": ({}, ""),
+    "crashed": ({"count": 3}, "3"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(MESSAGES))
+def test_every_reason_code_reads_as_a_sentence_in_both_languages(code):
+    figures, shown = EVERY_REASON[code]
+    reason = {"code": code, **figures}
+    with translation.override("en"):
+        english = reason_text(reason)
+    with translation.override("vi"):
+        vietnamese = reason_text(reason)
+    assert vietnamese != english
+    for text in (english, vietnamese):
+        assert "%" not in text and shown in text
+
+
+@pytest.mark.parametrize(
+    "reason, shown",
+    [
+        ({"code": "refused"}, "RTSP"),
+        ({"code": "redirect"}, ""),
+        ({"code": "first_frame", "seconds": 6, "max_seconds": 5}, "6"),
+        ({"code": "denied", "detail": "The stream address leads to 127.0.0.1"}, "127.0.0.1"),
+    ],
+)
+def test_a_reason_without_its_optional_figure_still_reads_in_both_languages(reason, shown):
+    with translation.override("en"):
+        english = reason_text(reason)
+    with translation.override("vi"):
+        vietnamese = reason_text(reason)
+    for text in (english, vietnamese):
+        assert "%" not in text and shown in text
+    assert (vietnamese != english) == (reason["code"] != "denied")
 
 
 # --------------------------------------------------------------------------
