@@ -82,7 +82,8 @@ def run(args):
     from cameras.choices import Zone
     from cameras.models import Camera
     from facilities.models import Facility, Province
-    from portal import audit, auditlog_setup
+    from portal import auditlog_setup
+    from portal.actor import acting_as, system_actor
 
     user, _ = get_user_model().objects.get_or_create(username="bench-actor")
     facility, _ = Facility.objects.get_or_create(
@@ -93,7 +94,7 @@ def run(args):
         name="Camera đo đạc",
         defaults={"zone": Zone.GATE, "stream_url": "rtsp://10.9.9.9:554/s", "check_enabled": False},
     )
-    audit.system_actor()
+    system_actor()
     counter = [0]
 
     def fresh():
@@ -127,17 +128,17 @@ def run(args):
 
     cases = [
         ("vendor change, auditlog disabled", disable_auditlog, fresh, change_vendor),
-        ("vendor change, audited, acting as a user", lambda: audit.acting_as(user), fresh,
+        ("vendor change, audited, acting as a user", lambda: acting_as(user), fresh,
          change_vendor),
-        ("vendor change, audited, facility loaded (admin form)", lambda: audit.acting_as(user),
+        ("vendor change, audited, facility loaded (admin form)", lambda: acting_as(user),
          lambda: Camera.objects.select_related("facility").get(pk=camera.pk), change_vendor),
         ("vendor change, audited, no actor given (system)", contextlib.nullcontext, fresh,
          change_vendor),
         ("vendor change, auditlog's stock receiver, acting as a user",
-         lambda: _both(audit.acting_as(user), stock_receiver()), fresh, change_vendor),
+         lambda: _both(acting_as(user), stock_receiver()), fresh, change_vendor),
         ("health write (update_fields), auditlog disabled", disable_auditlog, fresh,
          health_write),
-        ("health write (update_fields), audited", lambda: audit.acting_as(user), fresh,
+        ("health write (update_fields), audited", lambda: acting_as(user), fresh,
          health_write),
     ]
     rows = []

@@ -7,7 +7,7 @@ language; `reason_text()` turns one into a sentence a facility can act on, e.g. 
 640x480 is below the required 1280x720".
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.utils import formats
@@ -39,7 +39,6 @@ class Verdict:
     # The probe gave no evidence either way (camera busy): keep the previous verdict.
     conclusive: bool = True
     error_kind: str = ""
-    details: dict = field(default_factory=dict)
 
     def texts(self):
         return [reason_text(reason) for reason in self.reasons]

@@ -35,7 +35,7 @@ from cameras.choices import ConnectionStatus, SweepTrigger
 from cameras.models import Camera, CameraOutage, CameraStatusChange, ConnectionStandard, Sweep
 from cameras.queue import request_checks
 from facilities.choices import FacilityStatus
-from portal.audit import acting_as, system_actor
+from portal.actor import acting_as, system_actor
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         _create_sqlite_directories()
-        # After every app's models are loaded: the audit registers models of other apps.
+        # Imported here: it imports models, which Django loads after the app configs. Accounts
+        # are audited here; every other app declares its audited models in its own ready().
         from portal import auditlog_setup
 
         auditlog_setup.setup(self)

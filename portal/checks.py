@@ -28,7 +28,8 @@ def public_development_keys(app_configs, **kwargs):
                 "stored with it can be decrypted by anyone.",
                 hint="Generate a key with `python -c \"from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())\"` and set CAMERA_CREDENTIALS_KEY to it "
-                "(keys after the first only decrypt: keep an old key there until re-encrypted).",
+                "(keys after the first only decrypt: keep the old key after it until "
+                "`manage.py rotate_credentials_key` has re-encrypted the stored secrets).",
                 id="portal.W002",
             )
         )

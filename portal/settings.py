@@ -324,9 +324,9 @@ LOGGING = {
     },
 }
 
-# Audit trail (portal/audit.py). Entries and access-log files older than the retention are removed
-# by a daily task; X-Forwarded-For is believed only as far as this many of our own proxies wrote it
-# (0: the portal is reached directly and the header is ignored).
+# Audit trail. Entries and access-log files older than the retention are removed by a daily task
+# (portal/audit_retention.py); X-Forwarded-For is believed only as far as this many of our own
+# proxies wrote it (0: the portal is reached directly and the header is ignored).
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCESS_LOG_DIR = Path(os.environ.get("ACCESS_LOG_DIR", DATA_DIR / "log"))

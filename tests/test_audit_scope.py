@@ -1,4 +1,4 @@
-"""Which account events a province admin reads (portal/audit.py, `visible_account_events`).
+"""Which account events a province admin reads (facilities/audit_scope.py).
 
 The finding these tests pin down: a province admin could read everything an account did (its
 logins, client addresses, browser strings, views of another province's facilities) by granting
@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from facilities import roles
+from facilities.audit_scope import visible_account_events
 from facilities.grants import (
     FacilityGroupObjectPermission,
     FacilityUserObjectPermission,
@@ -30,7 +31,8 @@ from facilities.grants import (
     ProvinceUserObjectPermission,
 )
 from facilities.models import Province
-from portal import audit
+from portal.account_events import record_event
+from portal.actor import acting_as
 from portal.models import AccountEvent
 from tests import factories
 
@@ -148,14 +150,14 @@ def lock_out(client, user, settings, *, address):
 
 
 def change_own_password(user):
-    with audit.acting_as(user):
+    with acting_as(user):
         user.set_password("Mat-khau-moi-2021")
         user.save()
 
 
 def seen(reader, account):
     """Sorted (event, object) of the events by or about `account` that `reader` may read."""
-    events = audit.visible_account_events(reader).filter(Q(actor=account) | Q(account=account))
+    events = visible_account_events(reader).filter(Q(actor=account) | Q(account=account))
     return sorted((e.event, e.object_repr) for e in events)
 
 
@@ -279,7 +281,7 @@ def test_a_password_set_by_a_national_admin_is_not_shown_with_its_address(client
     reset = AccountEvent.objects.get(event="password_changed", account=local)
     assert (reset.actor, reset.remote_addr) == (scene.root, "192.0.2.200")
 
-    assert not audit.visible_account_events(scene.admin01).filter(pk=reset.pk).exists()
+    assert not visible_account_events(scene.admin01).filter(pk=reset.pk).exists()
 
 
 # --- (d) National readers read everything ----------------------------------------------------
@@ -301,9 +303,9 @@ def test_national_official_and_superuser_read_every_event(client, scene, setting
     every = set(AccountEvent.objects.values_list("pk", flat=True))
     assert len(every) == 1 + 4 + 3 + 7  # the grant, then each account's own traffic
     for reader in (scene.official, scene.root):
-        assert set(audit.visible_account_events(reader).values_list("pk", flat=True)) == every
+        assert set(visible_account_events(reader).values_list("pk", flat=True)) == every
     nobody = scene.account("nobody", is_staff=True)
-    assert not audit.visible_account_events(nobody).exists()
+    assert not visible_account_events(nobody).exists()
 
 
 # --- (e) The admin pages ---------------------------------------------------------------------
@@ -401,12 +403,12 @@ def test_the_scope_costs_the_same_queries_whatever_the_number_of_accounts(scene)
         for n in range(start, start + count):
             account = scene.account(f"account{n}")
             grant_on_facility(account, scene.f01 if n % 2 else scene.f79)
-            audit.record_event("login", actor=account)
+            record_event("login", actor=account)
 
     def queries_to_list(reader):
         reader = type(reader).objects.get(pk=reader.pk)  # nothing cached on the account
         with CaptureQueriesContext(connection) as queries:
-            shown = list(audit.visible_account_events(reader))
+            shown = list(visible_account_events(reader))
         return len(queries), len(shown)
 
     add_accounts(0, 4)

@@ -665,7 +665,7 @@ def test_verdict_status_change_is_audited_as_the_system(
 ):
     from auditlog.models import LogEntry
 
-    from portal.audit import system_actor
+    from portal.actor import system_actor
 
     camera = registered(django_capture_on_commit_callbacks, stream_url=rtsp_farm.url("/lowres"))
     entries = [
