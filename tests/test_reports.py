@@ -591,7 +591,11 @@ def test_national_page_shows_63_provinces_subtotals_totals_and_change(client, na
     assert context["previous_day"] == yesterday
     html = response.content.decode()
     assert "Hôm nay, trực tiếp" in html
-    assert "Khách sạn cách ly Mường Thanh" not in html or "Cơ sở chưa kết nối" in html
+    # Mường Thanh's first connected camera takes it off the list of facilities not yet connected.
+    blocked = [item.facility.name for item in context["not_connected"]]
+    assert blocked == ["Bệnh viện dã chiến Đông Anh", "Khu cách ly Trường Quân sự"]
+    assert "Khu cách ly Trường Quân sự" in html
+    assert "Khách sạn cách ly Mường Thanh" not in html
     assert "<svg" in html
 
 
