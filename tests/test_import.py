@@ -471,9 +471,9 @@ def test_preview_lists_every_error_escapes_what_users_typed_and_never_shows_pass
     response = client.post(import_url(), {"file": upload, "preview": "1"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Nothing was imported" in html or "Không có gì" in html
+    assert "Nothing was imported" in html
     for row in (3, 4, 5, 6, 7, 8, 9, 10, 11):
-        assert f"Row {row}, column" in html or f"Dòng {row}, cột" in html
+        assert f"Row {row}, column" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
     assert not any(p in html for p in PASSWORDS)
@@ -540,10 +540,11 @@ def test_the_page_refuses_a_file_over_the_limit_with_a_clear_message(
     client.force_login(hanoi_admin)
     upload = io.BytesIO(csv_bytes(CAMERA_HEADER, FIXED_ROWS))
     upload.name = "big.csv"
+    client.cookies["django_language"] = "en"
     response = client.post(import_url(), {"file": upload, "preview": "1"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "300 bytes" in html or "300 byte" in html
+    assert "at most 300 bytes can be imported at once" in html
     assert 'name="confirm"' not in html
 
 
