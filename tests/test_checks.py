@@ -29,7 +29,6 @@ from cameras.standard import reason_text
 from facilities.grants import ProvinceUserObjectPermission
 from tests import factories
 from tests.fake_rtsp import closed_port
-from tests.rtsp_helpers import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
 

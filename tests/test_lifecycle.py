@@ -20,7 +20,6 @@ from cameras.models import Camera, CameraStatusChange, ConnectionStandard
 from facilities.choices import FacilityStatus
 from reports.snapshot import counts_by_province
 from tests import factories
-from tests.rtsp_helpers import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
 
