@@ -7,15 +7,12 @@ against real streams are in tests/test_checks.py.
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone, translation
 
 from cameras.choices import Zone
 from cameras.models import Camera, ConnectionStandard
 from cameras.probe import ProbeResult
 from cameras.standard import MESSAGES, evaluate, reason_text, reasons_text
-from facilities.grants import FacilityUserObjectPermission, ProvinceUserObjectPermission
-from facilities.roles import NATIONAL_OFFICIALS_GROUP
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -284,14 +281,8 @@ def test_an_old_version_can_be_put_back_in_force(admin_client_vi, standard):
     assert ConnectionStandard.objects.filter(is_active=True).count() == 1
 
 
-def test_only_national_administrators_see_the_standard_in_the_admin(client, django_user_model):
-    admin = django_user_model.objects.create_user("tinh01", password="x", is_staff=True)
-    ProvinceUserObjectPermission.objects.create(
-        user=admin,
-        content_object=factories.province("01"),
-        permission=Permission.objects.get(codename="manage_province"),
-    )
-    client.force_login(admin)
+def test_only_national_administrators_see_the_standard_in_the_admin(client):
+    client.force_login(factories.province_user("tinh01", "01"))
     assert client.get("/admin/cameras/connectionstandard/").status_code == 403
 
 
@@ -304,22 +295,13 @@ PAGE = "/cameras/standard/"
 def _user(django_user_model, who):
     if who == "anonymous":
         return None
-    user = django_user_model.objects.create_user(who, password="x")
     if who == "province_viewer":
-        ProvinceUserObjectPermission.objects.create(
-            user=user,
-            content_object=factories.province("79"),
-            permission=Permission.objects.get(codename="view_province"),
-        )
-    elif who == "facility_manager":
-        FacilityUserObjectPermission.objects.create(
-            user=user,
-            content_object=factories.facility("01"),
-            permission=Permission.objects.get(codename="view_facility"),
-        )
-    elif who == "national_official":
-        user.groups.add(Group.objects.get(name=NATIONAL_OFFICIALS_GROUP))
-    return user
+        return factories.province_user(who, "79", "view_province", is_staff=False)
+    if who == "facility_manager":
+        return factories.facility_manager(who, factories.facility("01"))
+    if who == "national_official":
+        return factories.national_official(who)
+    return django_user_model.objects.create_user(who, password="x")
 
 
 @pytest.mark.parametrize(
