@@ -145,6 +145,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# A refused form (stale page, blocked cookies) says what to do, in the portal's layout.
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -310,6 +313,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"one_line_forbidden": {"()": "portal.errors.OneLineForbidden"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         # One JSON line per account event in ACCESS_LOG_DIR/access-YYYY-MM-DD.jsonl.
@@ -320,6 +324,8 @@ LOGGING = {
     "loggers": {
         "libav": {"level": "ERROR"},
         "django-q": {"level": "WARNING"},
+        # A refusal (PermissionDenied) is one warning line with who and why, not a traceback.
+        "django.request": {"filters": ["one_line_forbidden"]},
         "portal.access": {"handlers": ["access_file"], "level": "INFO", "propagate": False},
     },
 }
