@@ -16,10 +16,14 @@ from portal import errors
 @login_required
 def home(request):
     user = request.user
+    if access.is_national_viewer(user) and not access.is_national_admin(user):
+        # National officials read: their work page is the national progress report, not the
+        # admin index they would have to find it from.
+        return redirect("reports:progress")
     if user.is_staff and access.has_any_scope(user, access.VIEW):
         return redirect("admin:index")
     if access.has_any_scope(user, access.VIEW):
-        # National officials and province roles: the daily progress report is their work page.
+        # Province roles without the admin: the daily progress report is their work page.
         return redirect("reports:progress")
     if Facility.objects.restrict(user, access.VIEW).exists():
         return redirect("my_facilities")
