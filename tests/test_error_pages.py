@@ -1,18 +1,24 @@
 """Error pages (403, 404, 500, CSRF failure, lock-out): in the portal's layout, in Vietnamese
 (English from the language menu), with the reason the code gave and a way back; a refusal is one
-line in the log.
+line in the log. Also the Vietnamese date and number formats on pages, and raw values in exports.
 """
 
+import csv
+import datetime
+import io
 import logging
 
 import pytest
+from django import forms
 from django.db import OperationalError
 from django.test import Client
 from django.urls import path, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from facilities.grants import FacilityUserObjectPermission
 from portal import urls as portal_urls
 from portal import views
+from reports.templatetags.reports_tags import signed
 from tests import factories
 
 BRAND_VI = "Cổng kết nối camera các cơ sở cách ly tập trung"
@@ -227,3 +233,58 @@ def test_the_lock_out_page_is_in_the_portals_layout_with_a_way_back(
     assert _in_portal_layout(html)
     assert "Tạm khóa đăng nhập" in html
     assert f'<a href="{reverse("login")}">Quay lại trang đăng nhập</a>' in html
+
+
+# --- Formats ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_pages_write_vietnamese_dates_and_numbers_and_english_on_request(client, hanoi_admin):
+    big = factories.facility("01", name="Khu cách ly lớn", planned_cameras=1500)
+    manager = factories.facility_manager("quan_ly", big)
+    FacilityUserObjectPermission.objects.filter(user=manager).update(
+        id=1234, expires_on=datetime.date(2031, 7, 5)
+    )
+    client.force_login(hanoi_admin)
+
+    delegation = _page(client.get(reverse("delegation")))
+    assert "05/07/2031" in delegation
+    # The revoke button sends the grant's id as a number a form reads, never "1.234".
+    assert 'name="grant" value="1234"' in delegation
+    progress = _page(client.get(reverse("reports:progress")))
+    assert "1.500" in progress
+    client.cookies["django_language"] = "en"
+    assert "July 5, 2031" in _page(client.get(reverse("delegation")))
+    assert "1,500" in _page(client.get(reverse("reports:progress")))
+
+
+@pytest.mark.django_db
+def test_exports_keep_raw_numbers_and_iso_dates(client, hanoi_admin):
+    factories.facility("01", name="Khu cách ly lớn", planned_cameras=1500)
+    client.force_login(hanoi_admin)
+    response = client.get(reverse("reports:export_progress"))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    hanoi = next(row for row in csv.reader(io.StringIO(body)) if row[1] == "01")
+    assert hanoi[0] == timezone.localdate().isoformat()
+    assert "1500" in hanoi and "1.500" not in body
+
+
+def test_typed_dates_are_day_first_in_vietnamese_and_iso_is_still_read():
+    field = forms.DateField()
+    with translation.override("vi"):
+        assert field.clean("05/07/2021") == datetime.date(2021, 7, 5)
+        assert field.clean("2021-07-05") == datetime.date(2021, 7, 5)
+    with translation.override("en"):
+        assert field.clean("07/05/2021") == datetime.date(2021, 7, 5)
+
+
+def test_changes_on_the_dashboard_are_grouped_like_the_counts():
+    with translation.override("vi"):
+        assert [signed(1234), signed(-1234), signed(0), signed(None)] == [
+            "+1.234",
+            "\u22121.234",
+            "0",
+            "",
+        ]
+    with translation.override("en"):
+        assert signed(1234) == "+1,234"
