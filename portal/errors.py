@@ -22,11 +22,6 @@ def not_found_reason(exception):
     return str(exception) if isinstance(exception, NotFound) else ""
 
 
-def denied_reason(exception):
-    """The message a PermissionDenied was raised with ("" for a bare `raise PermissionDenied`)."""
-    return str(exception) if isinstance(exception, PermissionDenied) else ""
-
-
 def _one_line(text):
     # The path comes from the client: a line break in it must not start a forged log line.
     return text if text.isprintable() else repr(text)
@@ -50,7 +45,7 @@ class OneLineForbidden(logging.Filter):
             record.args = (
                 _one_line(request.path) if request is not None else "-",
                 user.pk if user is not None and user.is_authenticated else "anonymous",
-                _one_line(denied_reason(denied)) or "-",
+                _one_line(str(denied)) or "-",
             )
             record.exc_info = None
             record.exc_text = None

@@ -31,9 +31,13 @@ def home(request):
 
 
 def _back_url(request):
-    """The page the person came from, when it is one of ours and not this one (else None)."""
+    """The page the person came from, when it is one of ours (else None).
+
+    Not the failed page itself when it was asked for as a page (it would fail again); a refused
+    form's own page is the way back, to reload it.
+    """
     referer = request.META.get("HTTP_REFERER", "")
-    if not referer or referer == request.build_absolute_uri():
+    if not referer or (request.method == "GET" and referer == request.build_absolute_uri()):
         return None
     if not url_has_allowed_host_and_scheme(
         referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -48,8 +52,9 @@ def _error_page(request, template, status, reason=""):
 
 
 def permission_denied(request, exception):
-    """403, in the admin too: the reason the code gave, else a general one, and a way back."""
-    return _error_page(request, "403.html", 403, errors.denied_reason(exception))
+    """403, in the admin too: the reason the code gave (empty for a bare `raise PermissionDenied`:
+    the page then gives a general one), and a way back."""
+    return _error_page(request, "403.html", 403, str(exception))
 
 
 def page_not_found(request, exception):

@@ -182,13 +182,18 @@ def test_a_refused_form_says_what_to_do(hanoi_admin, visit_first, headers, expec
     client.force_login(hanoi_admin)
     if visit_first:
         client.get(reverse("delegation"))  # sets the CSRF cookie
-    response = client.post(reverse("delegation"), {"action": "revoke", "grant": "1"}, **headers)
+    form_page = "http://testserver" + reverse("delegation")
+    response = client.post(
+        reverse("delegation"), {"action": "revoke", "grant": "1"}, HTTP_REFERER=form_page, **headers
+    )
     html = _page(response)
     assert response.status_code == 403
     assert _in_portal_layout(html)
     assert "<h1>Biểu mẫu chưa được gửi</h1>" in html
     assert expected in html
     assert "CSRF" not in html and "Referer" not in html
+    # Back to the form, to reload it.
+    assert f'<a href="{form_page}">Quay lại trang trước</a>' in html
     assert HOME_LINK_VI in html
 
 
