@@ -23,8 +23,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from facilities import access, audit_scope
-from facilities.forms import check_new_username
 from facilities.models import Province
+from facilities.roles import check_new_username
 from portal import admin_scope
 from portal.models import AccountEvent
 from portal.text import CleanTextMixin, CleanTextModelForm
@@ -304,7 +304,7 @@ class AccountEventAdmin(ReadOnlyAuditAdmin):
 
 
 class AccountCreationForm(CleanTextMixin, AdminUserCreationForm):
-    """Django's add-user form with the portal's account-name rule (facilities/forms.py)."""
+    """Django's add-user form with the portal's account-name rule (facilities/roles.py)."""
 
     def clean_username(self):
         username = self.cleaned_data.get("username")
@@ -329,10 +329,25 @@ for _model in (User, Group):
         admin.site.unregister(_model)
 
 
+def _family_name_first(names):
+    """`names` with last_name (Họ) where first_name (Tên) was and first_name after it: the
+    Vietnamese order of a name (portal/people.py)."""
+    names = list(names)
+    if "first_name" in names and "last_name" in names:
+        first, last = names.index("first_name"), names.index("last_name")
+        names[first], names[last] = names[last], names[first]
+    return names
+
+
 @admin.register(User)
 class AccountAdmin(UserAdmin):
     add_form = AccountCreationForm
     form = AccountChangeForm
+    list_display = _family_name_first(UserAdmin.list_display)
+    fieldsets = [
+        (title, {**options, "fields": _family_name_first(options["fields"])})
+        for title, options in UserAdmin.fieldsets
+    ]
 
 
 @admin.register(Group)
