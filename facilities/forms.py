@@ -3,6 +3,7 @@ which applies them again on every write."""
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.db.models import BLANK_CHOICE_DASH
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -166,7 +167,8 @@ class RoleForm(ExpiryMixin, PortalForm):
     def __init__(self, *args, granter, **kwargs):
         super().__init__(*args, **kwargs)
         self.granter = granter
-        self.fields["role"].choices = [
+        # No role chosen in advance: an official's account made by a slip reads everything.
+        self.fields["role"].choices = BLANK_CHOICE_DASH + [
             (spec.codename, spec.label)
             for spec in roles.grantable_roles(granter)
             if spec.granted_on != roles.FACILITY
