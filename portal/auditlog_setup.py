@@ -7,9 +7,9 @@ Secrets: camera user names and passwords (Fernet-encrypted fields) and user pass
 fully redacted - an entry says they changed, never what to or from. auditlog's default mask keeps
 half of the value, which is not enough.
 
-Noise: probe-driven health fields of cameras are excluded, and a save that touches only excluded
-fields (a probe writing health with update_fields, a login writing last_login) skips auditlog's
-read of the previous state altogether.
+Noise: what the checks write about a camera lives in its own model (cameras.CameraState), which is
+never registered; a save that touches only excluded fields (a login writing last_login) skips
+auditlog's read of the previous state altogether.
 """
 
 from auditlog.conf import settings as auditlog_settings
@@ -38,28 +38,6 @@ def redact(value):
     return audit.REDACTED
 
 
-def _is_probe_noise(name):
-    # Written by the checks (cameras/tasks.py, cameras/health.py): health and the last probe's
-    # facts, verdict bookkeeping, leases, failure counters, scheduling.
-    return (
-        name in ("updated_at", "failing_since", "next_check_at", "isolation_notified")
-        or name.startswith(("health", "last_", "verdict_", "consecutive_", "unfinished_"))
-        or "claim" in name
-        or "lease" in name
-        or "failure" in name
-    )
-
-
-def _camera_noise(model):
-    names = {n for n in _field_names(model) if _is_probe_noise(n)}
-    try:
-        # The checks' own list of what they write without auditing, when it exists.
-        from cameras.health import HEALTH_FIELDS
-    except ImportError:
-        HEALTH_FIELDS = ()
-    return sorted(names | (set(HEALTH_FIELDS) & _field_names(model)))
-
-
 def _field_names(model):
     return {f.name for f in model._meta.concrete_fields}
 
@@ -74,10 +52,10 @@ def _optional_model(label):
 def audited_models():
     """(model, options) for every model a person changes; missing optional models left out."""
     User = get_user_model()
-    Camera = _optional_model("cameras.Camera")
     specs = [
         ("facilities.Province", {}),
         ("facilities.Facility", {}),
+        ("cameras.Camera", {"redact": ["username", "password"]}),
         ("facilities.ProvinceUserObjectPermission", {}),
         ("facilities.ProvinceGroupObjectPermission", {}),
         ("facilities.FacilityUserObjectPermission", {}),
@@ -90,10 +68,6 @@ def audited_models():
         model = _optional_model(label)
         if model is not None:
             result.append((model, {"exclude": ["updated_at"], **options}))
-    if Camera is not None:
-        result.append(
-            (Camera, {"exclude": _camera_noise(Camera), "redact": ["username", "password"]})
-        )
     result.append(
         (
             User,
@@ -145,11 +119,10 @@ def register(model, *, exclude=(), redact=(), m2m=()):
 def _log_update(sender, instance, raw=False, update_fields=None, **kwargs):
     """auditlog's log_update, without its cost when nothing audited can have changed.
 
-    - a save limited to excluded fields (a probe's health write) reads nothing and logs nothing;
+    - a save limited to excluded fields (a login's last_login) reads nothing and logs nothing;
     - the previous state is read by primary key without the model's default ordering (Camera's
-      would join facility and province for nothing), with the audited columns only (Camera's
-      machine fields are half its columns), and with the facility when the province is reached
-      through it, so storing the province costs no query.
+      would join facility and province for nothing), with the audited columns only, and with the
+      facility when the province is reached through it, so storing the province costs no query.
     """
     if instance._state.adding or instance.pk is None:
         return
