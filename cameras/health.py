@@ -53,8 +53,9 @@ HEALTH_FIELDS = [
     "unfinished_checks",
 ]
 
-# Connection status fields a verdict may change: saved per camera so the change is audited.
-STATUS_FIELDS = ["connection_status", "status_reason", "status_changed_at"]
+# Connection status fields a verdict may change: saved per camera so the change is audited (and,
+# a change of the camera, moves its updated_at).
+STATUS_FIELDS = ["connection_status", "status_reason", "status_changed_at", "updated_at"]
 
 # _judge_status's answer when only the reason of an unchanged status changed.
 _SAME_STATUS = object()

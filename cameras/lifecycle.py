@@ -342,7 +342,8 @@ def apply(camera, transition, *, by=None, reason="", now=None):
     )
 
 
-# Fields a transition may write (for save(update_fields=...)).
+# Fields a transition may write (for save(update_fields=...)); updated_at with them, since a
+# transition is a change of the camera (Camera's docstring).
 FIELDS = [
     "connection_status",
     "status_changed_at",
@@ -351,6 +352,7 @@ FIELDS = [
     "connected_by",
     "check_enabled",
     "check_disabled_reason",
+    "updated_at",
 ]
 
 # What a reinstated camera's check state starts from: its first check decides eligibility again.

@@ -53,8 +53,8 @@ class Camera(models.Model):
 
     The registry row: what people enter and the connection lifecycle decides. What the checks
     find is in `state` (CameraState), so `updated_at` means that a person or the lifecycle
-    changed this camera, never that it was merely checked (the API's `updated_since` relies on
-    it).
+    changed this camera (or the portal stopped its checks), never that it was merely checked:
+    the API's `updated_since` relies on it. Saves limited to some fields list `updated_at`.
     """
 
     facility = models.ForeignKey(

@@ -111,7 +111,9 @@ def isolate_crashing(now=None):
         )[:300]
         with transaction.atomic():
             with acting_as(system_actor()):
-                camera.save(update_fields=["check_enabled", "check_disabled_reason"])
+                camera.save(
+                    update_fields=["check_enabled", "check_disabled_reason", "updated_at"]
+                )
             camera.write_state(isolation_notified=False, claim_token="", claimed_until=None)
         logger.warning(
             "camera %s isolated: %s checks in a row never finished", camera.pk, limit

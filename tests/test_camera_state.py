@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
-from cameras import tasks
+from cameras import lifecycle, tasks
 from cameras.choices import ConnectionStatus, Health, Zone
 from cameras.importer import CameraImporter
 from cameras.models import Camera, CameraState
@@ -132,3 +132,30 @@ def test_the_migration_carries_check_values_to_the_state_and_back():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_lifecycle_move_is_a_change_of_the_camera(superuser):
+    camera = factories.camera(check_enabled=False)
+    Camera.objects.filter(pk=camera.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    for target, reason in [(ConnectionStatus.DECOMMISSIONED, "Khu cách ly giải thể"),
+                           (ConnectionStatus.REGISTERED, "")]:
+        camera = Camera.objects.get(pk=camera.pk)
+        before = camera.updated_at
+        lifecycle.move(
+            camera, target, user=superuser, roles={lifecycle.PROVINCE_ADMIN}, reason=reason
+        )
+        assert Camera.objects.get(pk=camera.pk).updated_at > before
+
+
+def test_a_verdict_that_moves_the_status_is_a_change_of_the_camera():
+    camera = factories.camera(stream_url=f"rtsp://127.0.0.1:{closed_port()}/stream")
+    Camera.objects.filter(pk=camera.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    before = Camera.objects.get(pk=camera.pk).updated_at
+    tasks.sweep(due_only=False)
+    camera = Camera.objects.get(pk=camera.pk)
+    assert camera.connection_status == ConnectionStatus.INELIGIBLE  # registered -> ineligible
+    assert camera.updated_at > before
