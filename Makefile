@@ -34,6 +34,7 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 messages: install
 	$(PY) manage.py makemessages --locale vi --ignore .venv --ignore var --ignore staticfiles

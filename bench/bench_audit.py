@@ -83,7 +83,8 @@ def run(args):
     from cameras.choices import Zone
     from cameras.models import Camera, CameraState
     from facilities.models import Facility, Province
-    from portal import audit, auditlog_setup
+    from portal import auditlog_setup
+    from portal.actor import acting_as, system_actor
 
     user, _ = get_user_model().objects.get_or_create(username="bench-actor")
     facility, _ = Facility.objects.get_or_create(
@@ -94,7 +95,7 @@ def run(args):
         name="Camera đo đạc",
         defaults={"zone": Zone.GATE, "stream_url": "rtsp://10.9.9.9:554/s", "check_enabled": False},
     )
-    audit.system_actor()
+    system_actor()
     counter = [0]
 
     def fresh():
@@ -131,17 +132,17 @@ def run(args):
 
     cases = [
         ("vendor change, auditlog disabled", disable_auditlog, fresh, change_vendor),
-        ("vendor change, audited, acting as a user", lambda: audit.acting_as(user), fresh,
+        ("vendor change, audited, acting as a user", lambda: acting_as(user), fresh,
          change_vendor),
-        ("vendor change, audited, facility loaded (admin form)", lambda: audit.acting_as(user),
+        ("vendor change, audited, facility loaded (admin form)", lambda: acting_as(user),
          lambda: Camera.objects.select_related("facility").get(pk=camera.pk), change_vendor),
         ("vendor change, audited, no actor given (system)", contextlib.nullcontext, fresh,
          change_vendor),
         ("vendor change, auditlog's stock receiver, acting as a user",
-         lambda: _both(audit.acting_as(user), stock_receiver()), fresh, change_vendor),
+         lambda: _both(acting_as(user), stock_receiver()), fresh, change_vendor),
         ("check state write (update_fields), auditlog disabled", disable_auditlog, fresh_state,
          health_write),
-        ("check state write (update_fields), acting as a user", lambda: audit.acting_as(user),
+        ("check state write (update_fields), acting as a user", lambda: acting_as(user),
          fresh_state, health_write),
     ]
     rows = []

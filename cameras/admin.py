@@ -10,14 +10,18 @@ from django.utils.translation import ngettext
 from cameras import bulk, health, lifecycle, tasks
 from cameras.forms import CameraForm
 from cameras.importer import CameraImporter
-from cameras.models import Camera, CameraState
+from cameras.models import Camera, CameraState, ConnectionStandard
 from cameras.queue import request_checks
 from cameras.standard import reason_text
+from cameras.standard_admin import ConnectionStandardAdmin
 from facilities import access
 from facilities.models import Facility
 from portal.admin_scope import ScopedAdmin, ScopedProvinceFilter, can, has_scope
 from portal.badges import badge
 from portal.import_views import import_urls
+
+# The connection standard's admin has its own module (national administrators only).
+admin.site.register(ConnectionStandard, ConnectionStandardAdmin)
 
 # Status changes shown on the camera page, newest first.
 TIMELINE_LENGTH = 10
@@ -411,6 +415,3 @@ def _timeline_row(change):
 def _percent(value):
     return "-" if value is None else f"{value:.0f} %"
 
-
-# The connection standard's admin (national administrators only).
-from cameras import standard_admin  # noqa: E402, F401

@@ -19,6 +19,17 @@ class CamerasConfig(AppConfig):
         pre_save.connect(
             lifecycle.guard, sender=self.get_model("Camera"), dispatch_uid="cameras.lifecycle"
         )
+        # Imported here, like lifecycle: it imports models, which Django loads after app configs.
+        from portal import auditlog_setup
+
+        # Stream credentials: an entry says they changed, never what to or from. What the
+        # checks write is the camera's CameraState, never registered: nothing of it to exclude.
+        auditlog_setup.register(
+            self.get_model("Camera"),
+            exclude=["updated_at"],
+            redact=["username", "password"],
+        )
+        auditlog_setup.register(self.get_model("ConnectionStandard"))
 
 
 def _ensure_schedule(sender, using="default", **kwargs):

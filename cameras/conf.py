@@ -1,6 +1,8 @@
-"""The stream-check settings (portal/settings.py reads them from the environment), with defaults.
+"""The stream-check settings, checked where they are used.
 
-Read through these functions, not at import, so tests can override them with override_settings.
+portal/settings.py reads them from the environment and holds their defaults (README.md,
+"Configuration"); these functions read them at each call, not at import, so tests can override
+them with override_settings, and say what to fix when a value is out of range.
 """
 
 import datetime
@@ -9,14 +11,15 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
-def _positive(name, default, kind=int):
-    value = getattr(settings, name, default)
+def _positive(name, example, kind=int):
+    """The setting `name` as a number above zero; `example` is a sensible value for the hint."""
+    value = getattr(settings, name)
     try:
         value = kind(value)
     except (TypeError, ValueError) as exc:
-        raise ImproperlyConfigured(f"{name}={value!r}: expected a number, e.g. {default}") from exc
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a number, e.g. {example}") from exc
     if value <= 0:
-        raise ImproperlyConfigured(f"{name}={value!r}: must be above zero, e.g. {default}")
+        raise ImproperlyConfigured(f"{name}={value!r}: must be above zero, e.g. {example}")
     return value
 
 
@@ -61,8 +64,7 @@ def crash_limit():
 
 def connect_max_age():
     """CONNECT_MAX_AGE: minutes a passing verdict allows connecting (default 3 check intervals)."""
-    minutes = getattr(settings, "CONNECT_MAX_AGE", None)
-    if not minutes:
+    if not settings.CONNECT_MAX_AGE:
         return 3 * interval()
     return datetime.timedelta(minutes=_positive("CONNECT_MAX_AGE", 15))
 

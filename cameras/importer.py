@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from cameras import targets
 from cameras.choices import Zone
 from cameras.models import Camera
+from facilities import access
 from facilities.importer import ProvinceColumn, ProvinceResolver
 from facilities.models import Facility
 from portal.csvimport import Column, Importer, PlannedRow, RowError, choice_lookup
@@ -145,6 +146,10 @@ class CameraImporter(Importer):
 
     def display_value(self, key, value):
         return redact_url(value) if key == "stream_url" else value
+
+    def scope(self, queryset):
+        """The provinces and facilities of `queryset` the actor may change: the registry's scope."""
+        return queryset.restrict(self.actor, access.CHANGE)
 
     def check_rows(self, rows, plan):
         provinces = ProvinceResolver(self)
@@ -278,7 +283,7 @@ class CameraImporter(Importer):
 
     def _resolve_names(self, rows):
         """Refusals for host names that resolve now to denied addresses (literals: model rule)."""
-        timeout = getattr(settings, "CAMERA_RESOLVE_TIMEOUT", 2.0)
+        timeout = settings.CAMERA_RESOLVE_TIMEOUT
         hosts = set()
         for row in rows:
             host = targets.url_host(row.values["stream_url"])

@@ -11,10 +11,8 @@ import logging
 from collections import defaultdict
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,49 +21,24 @@ from django.utils.translation import ngettext
 from cameras.choices import Health
 from cameras.models import Camera, CameraOutage, CameraState
 from facilities.choices import FacilityStatus
+from facilities.perms import Role
+from facilities.roles import province_role_holders
 
 logger = logging.getLogger(__name__)
 
-MANAGE_PERMISSION = "manage_province"
-
 
 def province_admin_emails(province_ids, today=None):
-    """{province id: sorted e-mail addresses of its active administrators}."""
-    from facilities.grants import ProvinceGroupObjectPermission, ProvinceUserObjectPermission
+    """{province id: sorted e-mail addresses of its active administrators}.
 
-    today = today or timezone.localdate()
-    live = Q(expires_on__isnull=True) | Q(expires_on__gte=today)
-    emails = defaultdict(set)
-    direct = (
-        ProvinceUserObjectPermission.objects.filter(
-            live,
-            content_object_id__in=province_ids,
-            permission__codename=MANAGE_PERMISSION,
-            user__is_active=True,
-        )
-        .exclude(user__email="")
-        .values_list("content_object_id", "user__email")
-    )
-    group_grants = ProvinceGroupObjectPermission.objects.filter(
-        live, content_object_id__in=province_ids, permission__codename=MANAGE_PERMISSION
-    ).values_list("content_object_id", "group_id")
-    provinces_of_group = defaultdict(set)
-    for province_id, group_id in group_grants:
-        provinces_of_group[group_id].add(province_id)
-    members = (
-        get_user_model()
-        .objects.filter(is_active=True, groups__in=list(provinces_of_group))
-        .exclude(email="")
-        .values_list("groups", "email")
-    )
-    via_group = [
-        (province_id, email)
-        for group_id, email in members
-        for province_id in provinces_of_group.get(group_id, ())
-    ]
-    for province_id, email in [*direct, *via_group]:
-        emails[province_id].add(email)
-    return {pid: sorted(addresses) for pid, addresses in emails.items()}
+    Provinces none of whose administrators has an address are left out.
+    """
+    holders = province_role_holders(Role.PROVINCE_ADMIN, province_ids, today)
+    emails = {}
+    for province_id, users in holders.items():
+        addresses = sorted({user.email for user in users if user.email})
+        if addresses:
+            emails[province_id] = addresses
+    return emails
 
 
 def _take_pending():

@@ -7,11 +7,14 @@ language; `reason_text()` turns one into a sentence a facility can act on, e.g. 
 640x480 is below the required 1280x720".
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.utils import formats
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from cameras.choices import Codec
 
 # Error kinds that say nothing about the camera itself (it is busy serving other viewers): no
 # verdict and no failure are drawn from them.
@@ -36,7 +39,6 @@ class Verdict:
     # The probe gave no evidence either way (camera busy): keep the previous verdict.
     conclusive: bool = True
     error_kind: str = ""
-    details: dict = field(default_factory=dict)
 
     def texts(self):
         return [reason_text(reason) for reason in self.reasons]
@@ -148,123 +150,165 @@ def _port(url):
 
 
 def _codec_names(codes):
-    from cameras.choices import Codec
-
     labels = dict(Codec.choices)
     names = [str(labels.get(code, code.upper())) for code in codes.split(",") if code]
-    return _(" or ").join(names) if len(names) <= 2 else ", ".join(names)
+    return gettext(" or ").join(names) if len(names) <= 2 else ", ".join(names)
+
+
+# One sentence per reason code, in the reader's language when rendered. A message with
+# placeholders has a formatter below that computes its figures; the others are shown as they are.
+MESSAGES = {
+    "resolution": _(
+        "resolution %(width)sx%(height)s is below the required %(min_width)sx%(min_height)s; "
+        "set the camera's stream to at least %(min_width)sx%(min_height)s"
+    ),
+    "resolution_unknown": _("the picture size could not be read from the stream"),
+    "fps": _(
+        "frame rate %(fps)s frames/s is below the required %(min_fps)s frames/s; raise the "
+        "frame rate in the camera's video settings"
+    ),
+    "fps_unknown": _(
+        "the frame rate could not be measured (at least %(min_fps)s frames/s is required)"
+    ),
+    "codec": _("video codec %(codec)s is not accepted; set the camera to %(allowed)s"),
+    "first_frame": _("the first picture took %(seconds)s s, more than the allowed %(max)s s"),
+    "scheme": _(
+        "the address starts with %(scheme)s://, which the standard does not accept "
+        "(accepted: %(allowed)s)"
+    ),
+    "unauthorized": _(
+        "the camera refused the user name or password; enter the credentials of a camera "
+        "account allowed to view the stream"
+    ),
+    "forbidden": _(
+        "the camera refused access to this stream (RTSP 403); allow this account to view "
+        "the stream in the camera's user settings"
+    ),
+    "not_found": _(
+        "the camera has no stream at this address (RTSP 404); check the path after the port, "
+        "e.g. /Streaming/Channels/101 or /stream1, in the camera's manual"
+    ),
+    "busy": _(
+        "the camera is serving as many viewers as it can (RTSP 453); it will be checked again later"
+    ),
+    "server_error": _(
+        "the camera answered with a server error; restart the camera or its recorder"
+    ),
+    "refused": _(
+        "the camera refused the connection on port %(port)s; check the port number and "
+        "that RTSP is enabled and forwarded to the camera"
+    ),
+    "dns": _("the camera's host name cannot be found; check the address"),
+    "timeout": _(
+        "the camera did not answer in time; check that the address is reachable from the "
+        "internet (port forwarding, firewall) and that the camera is on"
+    ),
+    "no_video": _(
+        "no video arrived from the stream; check that the address points to a video stream "
+        "and that the camera is recording"
+    ),
+    "denied": _("the portal does not open streams at this address"),
+    "redirect": _(
+        "the camera redirects the stream to %(host)s, which the portal does not follow; "
+        "enter the stream address on %(host)s as the camera's address"
+    ),
+    "invalid": _(
+        "the stream could not be read; check that the address is the camera's RTSP stream address"
+    ),
+    "crashed": _(
+        "checking this stream stopped the checker %(count)s times in a row; checks are "
+        "paused until its address or credentials change"
+    ),
+}
+
+# When a reason lacks the figure its message names (no address to take the port from, a redirect
+# without its target), these say the same without it.
+_REFUSED_WITHOUT_PORT = _(
+    "the camera refused the connection; check the port and that RTSP is enabled"
+)
+_REDIRECT_WITHOUT_HOST = _(
+    "the camera redirects the stream to another address, which the portal does not "
+    "follow; enter the final stream address as the camera's address"
+)
+_KEYFRAME_HINT = _(
+    " (a keyframe every %(interval)s s; set a keyframe/I-frame interval of 1 to 2 s)"
+)
+
+
+def _fps(reason, message):
+    return message % {"fps": _number(reason["fps"]), "min_fps": _number(reason["min_fps"])}
+
+
+def _fps_unknown(reason, message):
+    return message % {"min_fps": _number(reason["min_fps"])}
+
+
+def _codec(reason, message):
+    codec = reason.get("codec") or "?"
+    return message % {
+        "codec": str(dict(Codec.choices).get(codec, codec.upper())),
+        "allowed": _codec_names(reason.get("allowed", "")),
+    }
+
+
+def _first_frame(reason, message):
+    text = message % {"seconds": _number(reason["seconds"]), "max": _number(reason["max_seconds"])}
+    if reason.get("keyframe_interval"):
+        text += _KEYFRAME_HINT % {"interval": _number(reason["keyframe_interval"])}
+    return text
+
+
+def _scheme(reason, message):
+    return message % {
+        "scheme": reason.get("scheme", ""),
+        "allowed": ", ".join(f"{s}://" for s in reason.get("allowed", "").split(",") if s),
+    }
+
+
+def _refused(reason, message):
+    if not reason.get("port"):
+        return str(_REFUSED_WITHOUT_PORT)
+    return message % {"port": reason["port"]}
+
+
+def _denied(reason, message):
+    # The safe-target check's own message, stored when the address was refused before probing.
+    return reason.get("detail") or str(message)
+
+
+def _redirect(reason, message):
+    if not reason.get("host"):
+        return str(_REDIRECT_WITHOUT_HOST)
+    return message % {"host": reason["host"]}
+
+
+def _crashed(reason, message):
+    return message % {"count": reason.get("count", "?")}
+
+
+FORMATTERS = {
+    # The stored figures are whole pixels, printed as they are.
+    "resolution": lambda reason, message: message % reason,
+    "fps": _fps,
+    "fps_unknown": _fps_unknown,
+    "codec": _codec,
+    "first_frame": _first_frame,
+    "scheme": _scheme,
+    "refused": _refused,
+    "denied": _denied,
+    "redirect": _redirect,
+    "crashed": _crashed,
+}
 
 
 def reason_text(reason):
-    """One stored reason as a sentence in the active language."""
+    """One stored reason as a sentence in the active language; an unknown code as it is."""
     code = reason.get("code", "")
-    if code == "resolution":
-        return _(
-            "resolution %(width)sx%(height)s is below the required %(min_width)sx%(min_height)s; "
-            "set the camera's stream to at least %(min_width)sx%(min_height)s"
-        ) % reason
-    if code == "resolution_unknown":
-        return _("the picture size could not be read from the stream")
-    if code == "fps":
-        return _(
-            "frame rate %(fps)s frames/s is below the required %(min_fps)s frames/s; raise the "
-            "frame rate in the camera's video settings"
-        ) % {"fps": _number(reason["fps"]), "min_fps": _number(reason["min_fps"])}
-    if code == "fps_unknown":
-        return _(
-            "the frame rate could not be measured (at least %(min_fps)s frames/s is required)"
-        ) % {"min_fps": _number(reason["min_fps"])}
-    if code == "codec":
-        from cameras.choices import Codec
-
-        codec = reason.get("codec") or "?"
-        return _(
-            "video codec %(codec)s is not accepted; set the camera to %(allowed)s"
-        ) % {
-            "codec": str(dict(Codec.choices).get(codec, codec.upper())),
-            "allowed": _codec_names(reason.get("allowed", "")),
-        }
-    if code == "first_frame":
-        text = _(
-            "the first picture took %(seconds)s s, more than the allowed %(max)s s"
-        ) % {"seconds": _number(reason["seconds"]), "max": _number(reason["max_seconds"])}
-        if reason.get("keyframe_interval"):
-            text += _(
-                " (a keyframe every %(interval)s s; set a keyframe/I-frame interval of 1 to 2 s)"
-            ) % {"interval": _number(reason["keyframe_interval"])}
-        return text
-    if code == "scheme":
-        return _(
-            "the address starts with %(scheme)s://, which the standard does not accept "
-            "(accepted: %(allowed)s)"
-        ) % {
-            "scheme": reason.get("scheme", ""),
-            "allowed": ", ".join(f"{s}://" for s in reason.get("allowed", "").split(",") if s),
-        }
-    if code == "unauthorized":
-        return _(
-            "the camera refused the user name or password; enter the credentials of a camera "
-            "account allowed to view the stream"
-        )
-    if code == "forbidden":
-        return _(
-            "the camera refused access to this stream (RTSP 403); allow this account to view "
-            "the stream in the camera's user settings"
-        )
-    if code == "not_found":
-        return _(
-            "the camera has no stream at this address (RTSP 404); check the path after the port, "
-            "e.g. /Streaming/Channels/101 or /stream1, in the camera's manual"
-        )
-    if code == "busy":
-        return _(
-            "the camera is serving as many viewers as it can (RTSP 453); it will be checked "
-            "again later"
-        )
-    if code == "server_error":
-        return _("the camera answered with a server error; restart the camera or its recorder")
-    if code == "refused":
-        if reason.get("port"):
-            return _(
-                "the camera refused the connection on port %(port)s; check the port number and "
-                "that RTSP is enabled and forwarded to the camera"
-            ) % {"port": reason["port"]}
-        return _("the camera refused the connection; check the port and that RTSP is enabled")
-    if code == "dns":
-        return _("the camera's host name cannot be found; check the address")
-    if code == "timeout":
-        return _(
-            "the camera did not answer in time; check that the address is reachable from the "
-            "internet (port forwarding, firewall) and that the camera is on"
-        )
-    if code == "no_video":
-        return _(
-            "no video arrived from the stream; check that the address points to a video stream "
-            "and that the camera is recording"
-        )
-    if code == "denied":
-        return reason.get("detail") or _("the portal does not open streams at this address")
-    if code == "redirect":
-        if reason.get("host"):
-            return _(
-                "the camera redirects the stream to %(host)s, which the portal does not follow; "
-                "enter the stream address on %(host)s as the camera's address"
-            ) % {"host": reason["host"]}
-        return _(
-            "the camera redirects the stream to another address, which the portal does not "
-            "follow; enter the final stream address as the camera's address"
-        )
-    if code == "invalid":
-        return _(
-            "the stream could not be read; check that the address is the camera's RTSP stream "
-            "address"
-        )
-    if code == "crashed":
-        return _(
-            "checking this stream stopped the checker %(count)s times in a row; checks are "
-            "paused until its address or credentials change"
-        ) % {"count": reason.get("count", "?")}
-    return code
+    message = MESSAGES.get(code)
+    if message is None:
+        return code
+    format_reason = FORMATTERS.get(code)
+    return format_reason(reason, message) if format_reason else str(message)
 
 
 def reasons_text(reasons):

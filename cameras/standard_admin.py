@@ -1,6 +1,6 @@
 """Admin of the connection standard: national administrators edit it, every edit is a new version.
 
-Imported by cameras/admin.py. Saving the active version with changed rules does not overwrite it:
+Registered by cameras/admin.py. Saving the active version with changed rules does not overwrite it:
 it saves the rules as the next version and activates that one, so the verdicts already given keep
 pointing at the rules they applied. An older version can be made active again with an action.
 """
@@ -48,7 +48,6 @@ class ConnectionStandardForm(CleanTextModelForm):
         return cleaned
 
 
-@admin.register(ConnectionStandard)
 class ConnectionStandardAdmin(admin.ModelAdmin):
     form = ConnectionStandardForm
     list_display = [

@@ -120,7 +120,7 @@ def current_policy():
 
 
 def _setting(name):
-    value = getattr(settings, name, None) or []
+    value = getattr(settings, name) or []
     if isinstance(value, str):
         value = [item.strip() for item in value.split(",") if item.strip()]
     return list(value)
@@ -221,7 +221,7 @@ def check_on_save(url, timeout=None, policy=None):
     if ip is not None:
         return policy.refusal(ip)
     if timeout is None:
-        timeout = getattr(settings, "CAMERA_RESOLVE_TIMEOUT", 2.0)
+        timeout = settings.CAMERA_RESOLVE_TIMEOUT
     if timeout <= 0:
         return None
     try:

@@ -46,7 +46,7 @@ from cameras.models import (
 )
 from cameras.queue import request_checks
 from facilities.choices import FacilityStatus
-from portal.audit import acting_as, system_actor
+from portal.actor import acting_as, system_actor
 
 logger = logging.getLogger(__name__)
 

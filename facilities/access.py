@@ -25,22 +25,21 @@ from facilities.grants import (
     ProvinceGroupObjectPermission,
     ProvinceUserObjectPermission,
 )
+from facilities.perms import VIEW_ALL, Role
 
 VIEW, CHANGE, CONNECT, CHECK, MANAGE = "view", "change", "connect", "check", "manage"
 ACTIONS = (VIEW, CHANGE, CONNECT, CHECK, MANAGE)
 
 # Province-level permission codenames that carry each action.
 PROVINCE_PERMS = {
-    VIEW: ("manage_province", "connect_province", "view_province"),
-    CHANGE: ("manage_province",),
-    CONNECT: ("connect_province",),
-    CHECK: ("manage_province", "connect_province"),
-    MANAGE: ("manage_province",),
+    VIEW: (Role.PROVINCE_ADMIN, Role.OPERATOR, Role.PROVINCE_VIEWER),
+    CHANGE: (Role.PROVINCE_ADMIN,),
+    CONNECT: (Role.OPERATOR,),
+    CHECK: (Role.PROVINCE_ADMIN, Role.OPERATOR),
+    MANAGE: (Role.PROVINCE_ADMIN,),
 }
 # Facility-level grants: facility managers only read.
-FACILITY_PERMS = {VIEW: ("view_facility",), CHANGE: (), CONNECT: (), CHECK: (), MANAGE: ()}
-
-NATIONAL_VIEW_PERM = "facilities.view_all"
+FACILITY_PERMS = {VIEW: (Role.FACILITY_MANAGER,), CHANGE: (), CONNECT: (), CHECK: (), MANAGE: ()}
 
 
 def _check_action(action):
@@ -62,7 +61,7 @@ def granted_codenames(user):
     cached = getattr(user, "_portal_codenames", None)
     if cached is not None:
         return cached
-    live = _live()
+    live = in_force()
     parts = [
         table.objects.filter(live, user=user).order_by().values_list("permission__codename")
         for table in (ProvinceUserObjectPermission, FacilityUserObjectPermission)
@@ -72,7 +71,7 @@ def granted_codenames(user):
     ]
     national = Permission.objects.filter(
         Q(user=user) | Q(group__user=user),
-        codename="view_all",
+        codename=VIEW_ALL,
         content_type__app_label="facilities",
     ).order_by().values_list("codename")
     first, *rest = parts
@@ -85,7 +84,7 @@ def is_national_viewer(user):
     """Superusers and national officials (global `view_all`, normally through a group)."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return user.is_superuser or "view_all" in granted_codenames(user)
+    return user.is_superuser or VIEW_ALL in granted_codenames(user)
 
 
 def sees_everything(user, action):
@@ -95,7 +94,8 @@ def sees_everything(user, action):
     return action == VIEW and is_national_viewer(user)
 
 
-def _live(today=None):
+def in_force(today=None):
+    """Q on grant rows still in force on `today` (a grant works through its last day)."""
     today = today or timezone.localdate()
     return Q(expires_on__isnull=True) | Q(expires_on__gte=today)
 
@@ -103,10 +103,10 @@ def _live(today=None):
 def _granted(user_table, group_table, user, codenames):
     """Subquery of object ids granted to the user, directly or through a group, still in force."""
     direct = user_table.objects.filter(
-        _live(), user=user, permission__codename__in=codenames
+        in_force(), user=user, permission__codename__in=codenames
     ).values("content_object_id")
     via_group = group_table.objects.filter(
-        _live(), group__user=user, permission__codename__in=codenames
+        in_force(), group__user=user, permission__codename__in=codenames
     ).values("content_object_id")
     # Two IN-subqueries OR-ed, not a UNION: both databases plan them as semi-joins on the index.
     return direct, via_group

@@ -9,6 +9,7 @@ the registry and the rest of the file) and the importer's scope: its own provinc
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from facilities import access
 from facilities.choices import FacilityKind, FacilityStatus
 from facilities.models import Facility, Province
 from portal.csvimport import Column, Importer, PlannedRow, RowError, choice_lookup, parse_count
@@ -134,6 +135,10 @@ class FacilityImporter(Importer):
             "planned_cameras": "6",
         },
     )
+
+    def scope(self, queryset):
+        """The provinces of `queryset` the actor may change: the registry's scope."""
+        return queryset.restrict(self.actor, access.CHANGE)
 
     def check_rows(self, rows, plan):
         provinces = ProvinceResolver(self)

@@ -10,6 +10,7 @@ from facilities import (
     grants,  # noqa: F401
 )
 from facilities.choices import FacilityKind, FacilityStatus, Operator, Region
+from facilities.perms import VIEW_ALL, Role
 
 
 class ProvinceQuerySet(models.QuerySet):
@@ -48,12 +49,12 @@ class Province(models.Model):
         ordering = ["code"]
         verbose_name = _("province")
         verbose_name_plural = _("provinces")
-        # Role grants (see facilities/access.py): view_all is global, the others are granted per
+        # Role grants (facilities/perms.py): view_all is global, the others are granted per
         # province, like the built-in view_province (province viewer).
         permissions = [
-            ("view_all", _("Can read the whole national registry")),
-            ("manage_province", _("Can manage the facilities and cameras of the province")),
-            ("connect_province", _("Can connect the cameras of the province (operator)")),
+            (VIEW_ALL, _("Can read the whole national registry")),
+            (Role.PROVINCE_ADMIN, _("Can manage the facilities and cameras of the province")),
+            (Role.OPERATOR, _("Can connect the cameras of the province (operator)")),
         ]
 
     def __str__(self):

@@ -1,4 +1,7 @@
-"""The 63 provinces of 2021, loaded from the copy of the reference list kept in this app."""
+"""The 63 provinces of 2021, loaded from the copy of the reference list kept in this app.
+
+For `manage.py load_provinces` and the tests; migration 0002 keeps its own frozen copy of the rows.
+"""
 
 import csv
 from pathlib import Path

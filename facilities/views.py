@@ -7,7 +7,7 @@ from cameras.choices import ConnectionStatus
 from cameras.models import Camera
 from facilities import access
 from facilities.models import Facility
-from portal.audit import record_event
+from portal.account_events import record_event
 from portal.query import count_of
 
 

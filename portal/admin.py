@@ -21,31 +21,13 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
-from facilities import access
+from facilities import access, audit_scope
 from facilities.forms import check_new_username
 from facilities.models import Province
-from portal import admin_scope, audit
+from portal import admin_scope
 from portal.models import AccountEvent
 from portal.text import CleanTextMixin, CleanTextModelForm
-
-# auditlog ships no Vietnamese: its strings that reach our pages, kept in our catalog.
-AUDITLOG_STRINGS = (
-    gettext_noop("Audit log"),
-    gettext_noop("log entry"),
-    gettext_noop("log entries"),
-    gettext_noop("create"),
-    gettext_noop("update"),
-    gettext_noop("delete"),
-    gettext_noop("access"),
-    gettext_noop("action"),
-    gettext_noop("timestamp"),
-    gettext_noop("remote address"),
-    gettext_noop("Correlation ID"),
-    gettext_noop("object representation"),
-    gettext_noop("object pk"),
-)
 
 
 class ReadOnlyAuditAdmin(admin.ModelAdmin):
@@ -65,9 +47,9 @@ class ReadOnlyAuditAdmin(admin.ModelAdmin):
         return False
 
     def _may_read(self, request):
-        # audit.may_read, with the province-admin question asked once per request for the whole
-        # admin: MANAGE and CHANGE are the same grant (manage_province), CHANGE is the one the
-        # registry admins already ask (portal/admin_scope.py).
+        # audit_scope.may_read, with the province-admin question asked once per request for the
+        # whole admin: MANAGE and CHANGE are the same grant (manage_province), CHANGE is the one
+        # the registry admins already ask (portal/admin_scope.py).
         user = request.user
         if not (user.is_active and user.is_staff):
             return False
@@ -224,9 +206,8 @@ class LogEntryAdmin(ReadOnlyAuditAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return audit.visible_log_entries(request.user, super().get_queryset(request)).annotate(
-            province_name=_province_name()
-        )
+        entries = audit_scope.visible_log_entries(request.user, super().get_queryset(request))
+        return entries.annotate(province_name=_province_name())
 
     @admin.display(description=_("object type"), ordering="content_type__model")
     def object_type(self, obj):
@@ -308,7 +289,7 @@ class AccountEventAdmin(ReadOnlyAuditAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return audit.visible_account_events(request.user, super().get_queryset(request))
+        return audit_scope.visible_account_events(request.user, super().get_queryset(request))
 
     @admin.display(description=_("detail"))
     def detail_text(self, obj):

@@ -3,10 +3,12 @@
 guardian's GuardedModelAdmin narrows only the list; here every path is scoped: the list, the object
 pages (change, delete, history), foreign-key choices and autocomplete, actions and the admin index.
 Staff accounts need no model-wide permissions: their province grants are enough. Deleting stays
-with national administrators (a province decommissions instead, so history is kept).
+with national administrators (a province decommissions instead, so history is kept). The portal's
+admin site keeps the third-party apps' admin pages for national administrators.
 """
 
 from django.contrib import admin
+from django.db.models.base import ModelBase
 from django.utils.translation import gettext_lazy as _
 
 from facilities import access
@@ -109,26 +111,53 @@ def _autocomplete_source(request):
     return source if isinstance(source, ScopedAdmin) else None
 
 
-def _national_admin_only(request, obj=None):
-    return access.is_national_admin(request.user)
-
-
-def national_admin_only(site, app_labels=("auth", "django_q", "axes")):
-    """Third-party admin pages (accounts, task queue, lock-outs) are for national administrators.
+class NationalAdminOnly:
+    """Admin pages of third-party apps (accounts, task queue, lock-outs): national administrators.
 
     Their stock permission checks load every model permission of the account on each admin
     page (two queries) only to answer "no" for everyone else; a superuser check answers alike.
     """
-    for model, model_admin in site._registry.items():
-        if model._meta.app_label in app_labels:
-            for name in (
-                "has_module_permission",
-                "has_view_permission",
-                "has_add_permission",
-                "has_change_permission",
-                "has_delete_permission",
-            ):
-                setattr(model_admin, name, _national_admin_only)
+
+    def has_module_permission(self, request):
+        return access.is_national_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return access.is_national_admin(request.user)
+
+    def has_add_permission(self, request):
+        return access.is_national_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return access.is_national_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return access.is_national_admin(request.user)
+
+
+class PortalAdminSite(admin.AdminSite):
+    """The portal's admin site (the default site: portal.apps.PortalAdminConfig).
+
+    Every model of `national_admin_apps` is registered with NationalAdminOnly in front of its
+    admin class, whichever module registers it (the app itself, or portal/admin.py replacing it).
+    """
+
+    site_header = _("Quarantine facility camera connection portal")
+    site_title = _("Camera portal")
+    index_title = _("Registry administration")
+    national_admin_apps = frozenset({"auth", "django_q", "axes"})
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        if isinstance(model_or_iterable, ModelBase):
+            model_or_iterable = [model_or_iterable]
+        for model in model_or_iterable:
+            model_admin = admin_class or admin.ModelAdmin
+            if model._meta.app_label in self.national_admin_apps:
+                model_admin = type(
+                    model_admin.__name__,
+                    (NationalAdminOnly, model_admin),
+                    {"__module__": model_admin.__module__},
+                )
+            super().register(model, model_admin, **options)
 
 
 class ScopedProvinceFilter(admin.RelatedFieldListFilter):

@@ -37,20 +37,39 @@ def encrypt(plain):
     return PREFIX + fernet().encrypt(plain.encode("utf-8")).decode("ascii")
 
 
+def _token(stored):
+    if not stored.startswith(PREFIX):
+        raise ValueError("credential column holds a value that is not ciphertext")
+    return stored[len(PREFIX):].encode("ascii")
+
+
 def decrypt(stored):
     if not stored:
         return ""
-    if not stored.startswith(PREFIX):
-        raise ValueError("credential column holds a value that is not ciphertext")
     try:
-        return fernet().decrypt(stored[len(PREFIX):].encode("ascii")).decode("utf-8")
+        return fernet().decrypt(_token(stored)).decode("utf-8")
     except InvalidToken as exc:
         # Never include the stored value: it is useless to a reader and noisy in logs.
         raise ValueError("camera credential cannot be decrypted with the configured keys") from exc
 
 
+def sealed_with_current_key(stored):
+    """Whether a stored value is empty or encrypted with the first (current) key."""
+    if not stored:
+        return True
+    try:
+        _fernet(tuple(settings.CAMERA_CREDENTIALS_KEYS[:1])).decrypt(_token(stored))
+    except InvalidToken:
+        return False
+    return True
+
+
 def rotate(stored):
-    """Re-encrypt a stored value with the first (current) key."""
+    """Re-encrypt a stored value with the first (current) key, without handing out the plain
+    value; ValueError when no configured key decrypts it."""
     if not stored:
         return ""
-    return PREFIX + fernet().rotate(stored[len(PREFIX):].encode("ascii")).decode("ascii")
+    try:
+        return PREFIX + fernet().rotate(_token(stored)).decode("ascii")
+    except InvalidToken as exc:
+        raise ValueError("camera credential cannot be decrypted with the configured keys") from exc

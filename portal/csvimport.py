@@ -22,19 +22,20 @@ was typed on purpose), only checked for invisible characters.
 """
 
 import codecs
-import contextlib
 import csv
 import io
 import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from facilities import access
+from portal.actor import acting_as, system_actor
 from portal.spreadsheet import safe_row, unquote
 from portal.text import nfc
 from portal.text import problem as text_problem
@@ -119,11 +120,11 @@ class Plan:
 
 
 def max_bytes():
-    return getattr(settings, "IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+    return settings.IMPORT_MAX_BYTES
 
 
 def max_rows():
-    return getattr(settings, "IMPORT_MAX_ROWS", 10000)
+    return settings.IMPORT_MAX_ROWS
 
 
 def check_size(size):
@@ -383,8 +384,6 @@ def template_csv(columns, example_rows):
 
 def choice_lookup(choices):
     """Map of what a person may type for a choice (its key, or its label in either language)."""
-    from django.utils import translation
-
     lookup = {}
     for language in [code for code, _name in settings.LANGUAGES]:
         with translation.override(language):
@@ -395,37 +394,12 @@ def choice_lookup(choices):
     return lookup
 
 
-@contextlib.contextmanager
-def acting_as(actor):
-    """Audit entries written inside are attributed to `actor` (None: leave the context as is)."""
-    from portal import audit
-
-    helper = getattr(audit, "acting_as", None)
-    if actor is None:
-        yield
-    elif helper is not None:
-        with helper(actor):
-            yield
-    else:
-        from auditlog.context import set_actor
-
-        with set_actor(actor):
-            yield
-
-
-def _system_actor():
-    """The audit trail's "system" account, looked up once for the whole import (or None)."""
-    from portal import audit
-
-    system_actor = getattr(audit, "system_actor", None)
-    return system_actor() if system_actor is not None else None
-
-
 class Importer:
     """Base of the facility and camera importers.
 
     Subclasses set `model`, `columns`, `example_rows` and implement `check_rows(rows, plan)`,
-    which appends RowErrors to plan.errors and PlannedRows (with unsaved objects) to plan.rows.
+    which appends RowErrors to plan.errors and PlannedRows (with unsaved objects) to plan.rows,
+    and `scope(queryset)`, the objects of `queryset` the actor may change.
     `actor` is the user whose scope applies; None is the system (commands run without --actor).
     """
 
@@ -450,7 +424,10 @@ class Importer:
         """Objects of `model` the actor may change (all of them for the system)."""
         if self.actor is None:
             return model.objects.all()
-        return model.objects.restrict(self.actor, access.CHANGE)
+        return self.scope(model.objects.all())
+
+    def scope(self, queryset):  # pragma: no cover - abstract
+        raise NotImplementedError
 
     # Steps ------------------------------------------------------------------------------------
 
@@ -482,7 +459,8 @@ class Importer:
                 plan = self.check(data)
                 if plan.errors or dry_run:
                     return plan
-                with acting_as(self.actor or _system_actor()):
+                # One actor for every entry: the system account is looked up once, not per row.
+                with acting_as(self.actor or system_actor()):
                     plan.created = self.write([planned.obj for planned in plan.rows])
         except IntegrityError:
             plan.errors.append(RowError(None, None, str(self.duplicate_message)))
@@ -502,8 +480,6 @@ class Importer:
 
     def model_errors(self, obj, number, *, exclude=(), columns=None):
         """RowErrors of the model's own field rules (validators, choices, lengths, blank)."""
-        from django.core.exceptions import ValidationError
-
         columns = columns or {c.key for c in self.columns}
         # Only the fields the file fills: the others keep their defaults, and skipping them
         # halves the time of a 10,000-row check.

@@ -8,7 +8,8 @@ a valid address is ever kept.
 
 import uuid
 
-from portal import audit
+from portal.account_events import record_event
+from portal.actor import request_context
 from portal.client import client_address
 
 # Admin pages whose mere viewing is an account event (the object is in the response context).
@@ -28,7 +29,7 @@ class AuditMiddleware:
     def __call__(self, request):
         request.request_id = uuid.uuid4().hex
         request.client_address = client_address(request)
-        with audit.request_context(request):
+        with request_context(request):
             response = self.get_response(request)
             self._record_sensitive_view(request, response)
         response["X-Request-ID"] = request.request_id
@@ -47,4 +48,4 @@ class AuditMiddleware:
             return
         obj = (getattr(response, "context_data", None) or {}).get("original")
         if obj is not None:
-            audit.record_event("view", request, target=obj)
+            record_event("view", request, target=obj)

@@ -1,7 +1,7 @@
 """The account-event record: who logged in, failed to, exported, viewed or delegated what.
 
 Changes to the registry are auditlog's LogEntry rows (portal/auditlog_setup.py); account events have
-no model instance to diff, so they live here, written only by `portal.audit.record_event`.
+no model instance to diff, so they live here, written only by `portal.account_events.record_event`.
 """
 
 from django.conf import settings

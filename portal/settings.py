@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from portal.dev_keys import DEV_CREDENTIALS_KEY, DEV_SECRET_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -26,22 +28,28 @@ def env_int(name, default):
     return int(value) if value.strip() else default
 
 
+def env_float(name, default):
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
+
+
 def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 # Development defaults are public: production sets its own through the environment.
-DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-in-production-0123456789"
 SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Where the embedded default keeps its database, logs and uploads.
+# Where the embedded default keeps its database, logs and uploads (created when the portal starts,
+# portal/apps.py, or, for the logs, first written).
 DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / "var"))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the portal's admin site (portal/admin_scope.py).
+    "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -100,7 +108,6 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -221,7 +228,6 @@ WHITENOISE_USE_FINDERS = True
 
 # Camera credentials at rest: comma-separated Fernet keys, the first encrypts, all decrypt
 # (so a key can be rotated). The default is public and only for development.
-DEV_CREDENTIALS_KEY = "Y2FtZXJhLXBvcnRhbC1kZXYta2V5LW5vdC1zZWNyZXQ="
 CAMERA_CREDENTIALS_KEYS = env_list("CAMERA_CREDENTIALS_KEY", DEV_CREDENTIALS_KEY)
 
 # Where the portal may open camera streams (cameras/targets.py). Loopback, link-local (cloud
@@ -230,7 +236,7 @@ CAMERA_CREDENTIALS_KEYS = env_list("CAMERA_CREDENTIALS_KEY", DEV_CREDENTIALS_KEY
 CAMERA_DENIED_NETWORKS = env_list("CAMERA_DENIED_NETWORKS")
 CAMERA_ALLOWED_NETWORKS = env_list("CAMERA_ALLOWED_NETWORKS")
 # Seconds to wait for DNS when a camera address with a host name is saved (0: do not resolve then).
-CAMERA_RESOLVE_TIMEOUT = float(os.environ.get("CAMERA_RESOLVE_TIMEOUT", "") or 2)
+CAMERA_RESOLVE_TIMEOUT = env_float("CAMERA_RESOLVE_TIMEOUT", 2.0)
 
 # Stream checks (cameras/tasks.py, cameras/conf.py): a sweep every CAMERA_CHECK_INTERVAL minutes
 # claims the due cameras in batches of CAMERA_CHECK_BATCH_SIZE (one django-q2 task each), a batch
@@ -252,10 +258,10 @@ CAMERA_CHECK_CRASH_LIMIT = env_int("CAMERA_CHECK_CRASH_LIMIT", 3)
 CONNECT_MAX_AGE = env_int("CONNECT_MAX_AGE", 0) or None
 # Probe limits in seconds (cameras/probe.py): connect, each read, whole probe, and how much
 # stream to read for frame rate and bit rate.
-CAMERA_PROBE_OPEN_TIMEOUT = float(os.environ.get("CAMERA_PROBE_OPEN_TIMEOUT", "") or 5)
-CAMERA_PROBE_READ_TIMEOUT = float(os.environ.get("CAMERA_PROBE_READ_TIMEOUT", "") or 5)
-CAMERA_PROBE_DEADLINE = float(os.environ.get("CAMERA_PROBE_DEADLINE", "") or 10)
-CAMERA_PROBE_SAMPLE_SECONDS = float(os.environ.get("CAMERA_PROBE_SAMPLE_SECONDS", "") or 2)
+CAMERA_PROBE_OPEN_TIMEOUT = env_float("CAMERA_PROBE_OPEN_TIMEOUT", 5.0)
+CAMERA_PROBE_READ_TIMEOUT = env_float("CAMERA_PROBE_READ_TIMEOUT", 5.0)
+CAMERA_PROBE_DEADLINE = env_float("CAMERA_PROBE_DEADLINE", 10.0)
+CAMERA_PROBE_SAMPLE_SECONDS = env_float("CAMERA_PROBE_SAMPLE_SECONDS", 2.0)
 
 # Bulk CSV import of facilities and cameras (portal/csvimport.py): largest file and most rows.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
@@ -318,9 +324,9 @@ LOGGING = {
     },
 }
 
-# Audit trail (portal/audit.py). Entries and access-log files older than the retention are removed
-# by a daily task; X-Forwarded-For is believed only as far as this many of our own proxies wrote it
-# (0: the portal is reached directly and the header is ignored).
+# Audit trail. Entries and access-log files older than the retention are removed by a daily task
+# (portal/audit_retention.py); X-Forwarded-For is believed only as far as this many of our own
+# proxies wrote it (0: the portal is reached directly and the header is ignored).
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCESS_LOG_DIR = Path(os.environ.get("ACCESS_LOG_DIR", DATA_DIR / "log"))

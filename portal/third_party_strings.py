@@ -1,11 +1,13 @@
-"""Strings of django-q2's admin that a national administrator sees, for our Vietnamese catalog.
+"""Strings of third-party apps that reach our pages, for our Vietnamese catalog.
 
-django-q2 ships no Vietnamese translation; listing its msgids here lets makemessages put them in
-locale/vi so the task pages read in Vietnamese too. Never imported: the catalog is what matters.
+django-q2 and django-auditlog ship no Vietnamese translation; listing their msgids here lets
+makemessages put them in locale/vi so the task pages and the audit log read in Vietnamese too.
+Every such msgid is listed here and nowhere else. Never imported: the catalog is what matters.
 """
 
 from django.utils.translation import gettext_noop
 
+# django-q2: the task queue's admin pages.
 DJANGO_Q = [
     gettext_noop("Failed task"),
     gettext_noop("Failed tasks"),
@@ -34,4 +36,21 @@ DJANGO_Q = [
     gettext_noop("Cluster"),
     gettext_noop("Attempt count"),
     gettext_noop("Last task id"),
+]
+
+# django-auditlog: the audit log's model names, actions and fields.
+AUDITLOG = [
+    gettext_noop("Audit log"),
+    gettext_noop("log entry"),
+    gettext_noop("log entries"),
+    gettext_noop("create"),
+    gettext_noop("update"),
+    gettext_noop("delete"),
+    gettext_noop("access"),
+    gettext_noop("action"),
+    gettext_noop("timestamp"),
+    gettext_noop("remote address"),
+    gettext_noop("Correlation ID"),
+    gettext_noop("object representation"),
+    gettext_noop("object pk"),
 ]

@@ -3,12 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from facilities import delegation
-from portal import admin_scope, views
-
-admin_scope.national_admin_only(admin.site)
-admin.site.site_header = views.SITE_HEADER
-admin.site.site_title = views.SITE_TITLE
-admin.site.index_title = views.INDEX_TITLE
+from portal import views
 
 urlpatterns = [
     path("", views.home, name="home"),

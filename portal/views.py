@@ -2,14 +2,9 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
 
 from facilities import access
 from facilities.models import Facility
-
-SITE_HEADER = _("Quarantine facility camera connection portal")
-SITE_TITLE = _("Camera portal")
-INDEX_TITLE = _("Registry administration")
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 def snapshot_time():
     """REPORT_SNAPSHOT_TIME as a time of day (local time, Asia/Ho_Chi_Minh by default)."""
-    raw = getattr(settings, "REPORT_SNAPSHOT_TIME", "17:00")
+    raw = settings.REPORT_SNAPSHOT_TIME
     try:
         return datetime.time.fromisoformat(raw.strip())
     except ValueError as exc:
@@ -19,7 +19,7 @@ def snapshot_time():
 
 def progress_deadline():
     """PROGRESS_DEADLINE as a date, or None when set empty (no deadline shown)."""
-    raw = getattr(settings, "PROGRESS_DEADLINE", "2021-07-15")
+    raw = settings.PROGRESS_DEADLINE
     if not raw or not raw.strip():
         return None
     try:

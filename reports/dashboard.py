@@ -11,7 +11,7 @@ from django.db.models import Subquery, Sum
 from django.utils.translation import gettext as _
 
 from facilities.choices import Operator, Region
-from reports import charts
+from reports import charts, counters
 from reports.conf import progress_deadline
 from reports.snapshot import Counts, counts_by_province, counts_of_snapshot
 
@@ -28,6 +28,8 @@ class Line:
     province: object = None
     operator: str = ""
     region: str = ""
+    # (label, number) of each registered counter (reports/counters.py), live pages only.
+    extra: tuple = ()
 
     @property
     def operator_label(self):
@@ -117,6 +119,18 @@ def progress_lines(provinces, current, previous):
     return lines, by_operator, by_region, subtotal(_("Total"), lines)
 
 
+def add_counters(lines, total, columns):
+    """Put each counter's figure on the province lines (0 when absent) and its sum on `total`."""
+    for line in lines:
+        line.extra = tuple(
+            (counter.label, values.get(line.province.pk, 0)) for counter, values in columns
+        )
+    total.extra = tuple(
+        (counter.label, sum(line.extra[i][1] for line in lines))
+        for i, (counter, _values) in enumerate(columns)
+    )
+
+
 def trend(snapshots, *, end, live_total=None):
     """(days, connected, online) of the stored snapshots of the TREND_DAYS days up to `end`.
 
@@ -158,6 +172,9 @@ def build(*, provinces, facilities, cameras, snapshots, today, day=None):
         stored = bool(rows)
     previous_day, previous = previous_snapshot(snapshots, shown_day)
     lines, by_operator, by_region, grand = progress_lines(provinces, current, previous)
+    # Registered counters are live figures: a stored day has none.
+    extra_columns = counters.columns(p.pk for p in provinces) if live else []
+    add_counters(lines, grand, extra_columns)
     days, connected, online = trend(
         snapshots, end=shown_day, live_total=grand.counts if live else None
     )
@@ -177,6 +194,7 @@ def build(*, provinces, facilities, cameras, snapshots, today, day=None):
         "by_operator": by_operator,
         "by_region": by_region,
         "grand": grand,
+        "counters": [counter for counter, _values in extra_columns],
         "deadline": deadline_as_of(shown_day),
         "trend_days": list(zip(days, connected, online, strict=True)),
         "trend_chart": chart,

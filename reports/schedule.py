@@ -2,9 +2,9 @@
 
 import datetime
 
-from django.db import connections
 from django.utils import timezone
 
+from portal.schedule import ensure_schedule
 from reports.conf import snapshot_time
 
 SCHEDULE_NAME = "reports.daily_snapshot"
@@ -23,37 +23,21 @@ def next_run_at(at, now=None):
 
 
 def ensure_snapshot_schedule(using="default", now=None):
-    """Create the daily schedule once; re-time it when REPORT_SNAPSHOT_TIME changed.
+    """Create the daily schedule once; re-time it when REPORT_SNAPSHOT_TIME changed (post_migrate).
 
     Missed runs are not caught up: Q_CLUSTER["catch_up"] is False, so after an outage the
     scheduler runs the task once and moves next_run to the next future time (one snapshot, not
     one per missed day). An overdue next_run at the configured time is kept, so a deploy during
     an outage does not skip that day's run.
-    Returns the schedule, or None when django-q2's tables do not exist yet.
     """
     from django_q.models import Schedule
 
-    if Schedule._meta.db_table not in connections[using].introspection.table_names():
-        return None
     at = snapshot_time()
-    manager = Schedule.objects.using(using)
-    schedule = manager.filter(name=SCHEDULE_NAME).order_by("pk").first()
-    if schedule is None:
-        return manager.create(
-            name=SCHEDULE_NAME,
-            func=TASK,
-            schedule_type=Schedule.DAILY,
-            repeats=-1,
-            next_run=next_run_at(at, now),
-        )
-    changed = False
-    if schedule.func != TASK or schedule.schedule_type != Schedule.DAILY:
-        schedule.func, schedule.schedule_type, changed = TASK, Schedule.DAILY, True
-    if schedule.repeats != -1:
-        schedule.repeats, changed = -1, True
-    current = timezone.localtime(schedule.next_run).time() if schedule.next_run else None
-    if current is None or current.replace(second=0, microsecond=0) != at:
-        schedule.next_run, changed = next_run_at(at, now), True
-    if changed:
-        schedule.save(using=using)
-    return schedule
+    return ensure_schedule(
+        SCHEDULE_NAME,
+        TASK,
+        Schedule.DAILY,
+        next_run=next_run_at(at, now),
+        time_of_day=at,
+        using=using,
+    )

@@ -13,7 +13,6 @@ the registry: a national snapshot is a handful of queries and at most 63 small w
 """
 
 import dataclasses
-import datetime
 import operator
 
 from django.db import transaction
@@ -176,8 +175,8 @@ def take_snapshot(day=None, *, now=None):
 
     Re-running a day replaces that day's figures, so the last run of a day is the day's report;
     the rows keep their ids. Rows are written one by one (63 small writes) rather than in bulk so
-    that the audit trail sees a person's regeneration of a day (portal/auditlog_setup.py logs
-    snapshots made by someone, not by the schedule); rows whose figures did not change are not
+    that the audit trail sees a person's regeneration of a day (reports/apps.py has snapshots
+    made by someone audited, not those of the schedule); rows whose figures did not change are not
     rewritten, only their time.
     Returns the number of province rows of the day.
     """
@@ -207,11 +206,3 @@ def take_snapshot(day=None, *, now=None):
     DailySnapshot.objects.filter(day=day).update(taken_at=now)
     return len(provinces)
 
-
-def parse_day(value):
-    """A YYYY-MM-DD string as a date, or None when empty; ValueError when malformed."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(value.strip())

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from cameras.models import Camera
 from facilities import access
 from facilities.models import Facility, Province
-from portal.audit import record_event
+from portal.account_events import record_event
 from reports import blockers, dashboard, exports
 from reports.forms import DayForm, ProgressExportForm, ProvinceFilterForm
 from reports.models import DailySnapshot

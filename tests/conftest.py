@@ -1,4 +1,46 @@
+"""Fixtures shared by the test modules, and the `rtsp` marker.
+
+* ``rtsp_farm`` (session): the GStreamer test-pattern server of ``tests/rtsp_farm.py``, run by
+  the SYSTEM python (the venv has no ``gi``), with a random canary password for ``/secure``. It
+  FAILS, never skips, when GStreamer is missing: CI installs it, and a skipped camera suite would
+  pass green while testing nothing. Every test that uses it, directly or through another fixture,
+  is marked ``rtsp`` (``pytest_collection_modifyitems`` below), so ``pytest -m "not rtsp and not
+  redis"`` runs without it.
+* ``fake_rtsp``: factory of misbehaving loopback servers (``tests/fake_rtsp.py``, pure Python,
+  no GStreamer); all are stopped after the test.
+"""
+
 import pytest
+
+from tests.fake_rtsp import FakeRtspServer
+from tests.rtsp_helpers import start_rtsp_farm
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "rtsp_farm" in item.fixturenames:
+            item.add_marker(pytest.mark.rtsp)
+
+
+@pytest.fixture(scope="session")
+def rtsp_farm():
+    farm = start_rtsp_farm()
+    yield farm
+    farm.stop()
+
+
+@pytest.fixture
+def fake_rtsp():
+    servers: list[FakeRtspServer] = []
+
+    def make(behaviour: str) -> FakeRtspServer:
+        server = FakeRtspServer(behaviour).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture

@@ -2,9 +2,19 @@
 
 import itertools
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+
 from cameras.choices import Zone
 from cameras.models import Camera, CameraState
+from facilities.grants import (
+    FacilityGroupObjectPermission,
+    FacilityUserObjectPermission,
+    ProvinceGroupObjectPermission,
+    ProvinceUserObjectPermission,
+)
 from facilities.models import Facility, Province
+from facilities.roles import NATIONAL_OFFICIALS_GROUP
 
 _seq = itertools.count(1)
 
@@ -38,6 +48,71 @@ def camera(facility_obj=None, **fields):
     if state:
         created.write_state(**state)
     return created
+
+
+# --- Accounts and grants ---------------------------------------------------------------------
+# Written straight into the grant tables, as facilities/roles.py leaves them: tests of who may
+# grant what go through roles.py and the delegation page instead.
+
+
+def permission(codename):
+    """A permission of the facilities app: view_all, manage_province, connect_province,
+    view_province or view_facility."""
+    return Permission.objects.get(codename=codename, content_type__app_label="facilities")
+
+
+def grant_province(user, code, role="manage_province", **fields):
+    """`user` holds a province role directly; `fields`: expires_on, granted_by."""
+    return ProvinceUserObjectPermission.objects.create(
+        user=user, content_object=province(code), permission=permission(role), **fields
+    )
+
+
+def grant_facility(user, facility_obj, **fields):
+    """`user` manages `facility_obj` (view_facility) directly; `fields`: expires_on, granted_by."""
+    return FacilityUserObjectPermission.objects.create(
+        user=user, content_object=facility_obj, permission=permission("view_facility"), **fields
+    )
+
+
+def group_grant_province(user, code, role, **fields):
+    """`user` holds a province role through a group of its own."""
+    group = Group.objects.create(name=f"{user.get_username()} province {code}")
+    user.groups.add(group)
+    return ProvinceGroupObjectPermission.objects.create(
+        group=group, content_object=province(code), permission=permission(role), **fields
+    )
+
+
+def group_grant_facility(user, facility_obj, **fields):
+    """`user` manages `facility_obj` through a group of its own."""
+    group = Group.objects.create(name=f"{user.get_username()} facility {facility_obj.pk}")
+    user.groups.add(group)
+    return FacilityGroupObjectPermission.objects.create(
+        group=group, content_object=facility_obj, permission=permission("view_facility"), **fields
+    )
+
+
+def province_user(username, code="01", role="manage_province", *, password="x", **fields):
+    """A staff account holding a province role (province roles work in the admin)."""
+    fields.setdefault("is_staff", True)
+    user = get_user_model().objects.create_user(username, password=password, **fields)
+    grant_province(user, code, role)
+    return user
+
+
+def facility_manager(username, facility_obj, *, password="x", **fields):
+    """An ordinary account managing one facility."""
+    user = get_user_model().objects.create_user(username, password=password, **fields)
+    grant_facility(user, facility_obj)
+    return user
+
+
+def national_official(username, *, password="x", **fields):
+    """An account of the national officials group, which holds the global view_all."""
+    user = get_user_model().objects.create_user(username, password=password, **fields)
+    user.groups.add(Group.objects.get(name=NATIONAL_OFFICIALS_GROUP))
+    return user
 
 
 def passed_check(camera_obj, *, at=None, status="eligible"):

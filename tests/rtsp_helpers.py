@@ -1,19 +1,13 @@
-"""Pytest fixtures for tests that need RTSP cameras.
+"""Helpers for tests that need RTSP cameras (the fixtures are in tests/conftest.py).
 
-Use from a test module with ``from tests.rtsp_helpers import *  # noqa: F403``.
-
-* ``rtsp_farm`` (session): the GStreamer test-pattern server of
-  ``tests/rtsp_farm.py``, run by the SYSTEM python (the venv has no ``gi``),
-  with a random canary password for ``/secure``. It FAILS, never skips, when
-  GStreamer is missing: CI installs it, and a skipped camera suite would pass
-  green while testing nothing.
-* ``fake_rtsp``: factory of misbehaving loopback servers, see
-  ``tests/fake_rtsp.py``; all are stopped after the test.
+* ``start_rtsp_farm(*args)``: start ``tests/rtsp_farm.py`` (GStreamer, under the SYSTEM python)
+  on a free port and return an ``RtspFarm``; tests that need a farm with other options than the
+  session's ``rtsp_farm`` start their own and are marked ``rtsp`` by hand.
+* ``wait_for(predicate, timeout)``: poll until true.
 """
 
 from __future__ import annotations
 
-import atexit
 import os
 import secrets
 import subprocess
@@ -24,10 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from tests.fake_rtsp import FakeRtspServer
-
-__all__ = ["RtspFarm", "fake_rtsp", "rtsp_farm", "start_rtsp_farm"]
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 FARM_SCRIPT = Path(__file__).with_name("rtsp_farm.py")
@@ -90,47 +80,6 @@ def start_rtsp_farm(*extra_args: str, password: str | None = None) -> RtspFarm:
             f"stdout={line!r}\nstderr:\n{err}"
         )
     return RtspFarm(port=int(ready[1]), password=password, process=proc)
-
-
-# Several test modules import the fixture with `import *`; pytest then holds
-# one fixture definition per module, and each would start its own server.
-# One process per session is enough.
-_farm_lock = threading.Lock()
-_farm: RtspFarm | None = None
-_farm_users = 0
-
-
-@pytest.fixture(scope="session")
-def rtsp_farm():
-    global _farm, _farm_users
-    with _farm_lock:
-        if _farm is None or _farm.process.poll() is not None:
-            _farm = start_rtsp_farm()
-            atexit.register(_farm.stop)
-        _farm_users += 1
-        farm = _farm
-    try:
-        yield farm
-    finally:
-        with _farm_lock:
-            _farm_users -= 1
-            if _farm_users == 0:
-                farm.stop()
-                _farm = None
-
-
-@pytest.fixture
-def fake_rtsp():
-    servers: list[FakeRtspServer] = []
-
-    def make(behaviour: str) -> FakeRtspServer:
-        server = FakeRtspServer(behaviour).start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.05) -> bool:

@@ -4,14 +4,13 @@ sees and what is left in the database (STYLE.md, "Tests that read as a permissio
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
 from cameras.models import Camera
 from facilities.grants import FacilityUserObjectPermission, ProvinceUserObjectPermission
 from facilities.models import Facility, Province
-from facilities.roles import NATIONAL_OFFICIALS_GROUP
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -29,15 +28,6 @@ CAST = [
 ]
 
 
-def grant_province(user, code, codename, **extra):
-    return ProvinceUserObjectPermission.objects.create(
-        user=user,
-        content_object=Province.objects.get(code=code),
-        permission=Permission.objects.get(codename=codename),
-        **extra,
-    )
-
-
 class World:
     """Hà Nội (01) with two facilities, Hồ Chí Minh (79) with one; a camera in each."""
 
@@ -48,26 +38,19 @@ class World:
         self.c1 = factories.camera(self.f1, name="HN cổng", password="Canary-HN-1")
         self.c3 = factories.camera(self.f3, name="HN sân")
         self.c2 = factories.camera(self.f2, name="HCM cổng")
-        make = django_user_model.objects.create_user
-        self.users = {"anonymous": None}
-        self.users["no_grant"] = make("no_grant", password="x", is_staff=True)
-        self.users["other_admin"] = make("other_admin", password="x", is_staff=True)
-        grant_province(self.users["other_admin"], "79", "manage_province")
-        self.users["this_admin"] = make("this_admin", password="x", is_staff=True)
-        grant_province(self.users["this_admin"], "01", "manage_province")
-        self.users["operator"] = make("operator", password="x", is_staff=True)
-        grant_province(self.users["operator"], "01", "connect_province")
-        self.users["viewer"] = make("viewer", password="x", is_staff=True)
-        grant_province(self.users["viewer"], "01", "view_province")
-        self.users["facility_manager"] = make("facility_manager", password="x")
-        FacilityUserObjectPermission.objects.create(
-            user=self.users["facility_manager"],
-            content_object=self.f1,
-            permission=Permission.objects.get(codename="view_facility"),
-        )
-        self.users["national_official"] = make("national_official", password="x", is_staff=True)
-        self.users["national_official"].groups.add(Group.objects.get(name=NATIONAL_OFFICIALS_GROUP))
-        self.users["superuser"] = django_user_model.objects.create_superuser("boss", "", "x")
+        self.users = {
+            "anonymous": None,
+            "no_grant": django_user_model.objects.create_user(
+                "no_grant", password="x", is_staff=True
+            ),
+            "other_admin": factories.province_user("other_admin", "79", "manage_province"),
+            "this_admin": factories.province_user("this_admin", "01", "manage_province"),
+            "operator": factories.province_user("operator", "01", "connect_province"),
+            "viewer": factories.province_user("viewer", "01", "view_province"),
+            "facility_manager": factories.facility_manager("facility_manager", self.f1),
+            "national_official": factories.national_official("national_official", is_staff=True),
+            "superuser": django_user_model.objects.create_superuser("boss", "", "x"),
+        }
 
     def client_for(self, client, who):
         if self.users[who] is not None:
@@ -404,11 +387,7 @@ def test_the_grant_form_does_not_tell_which_staff_accounts_exist(world, client):
 
 def test_province_admin_cannot_revoke_another_provinces_grant(world, client, django_user_model):
     fm = django_user_model.objects.create_user("fm_hcm", password="x")
-    grant = FacilityUserObjectPermission.objects.create(
-        user=fm,
-        content_object=world.f2,
-        permission=Permission.objects.get(codename="view_facility"),
-    )
+    grant = factories.grant_facility(fm, world.f2)
     world.client_for(client, "this_admin").post(
         reverse("delegation"), {"action": "revoke", "grant": grant.pk}
     )
@@ -448,11 +427,8 @@ def test_weak_password_for_a_new_account_is_refused(world, client):
 
 def test_expired_grant_stops_working(world, django_user_model):
     fm = django_user_model.objects.create_user("late", password="x")
-    FacilityUserObjectPermission.objects.create(
-        user=fm,
-        content_object=world.f1,
-        permission=Permission.objects.get(codename="view_facility"),
-        expires_on=timezone.localdate() - datetime.timedelta(days=1),
+    factories.grant_facility(
+        fm, world.f1, expires_on=timezone.localdate() - datetime.timedelta(days=1)
     )
     assert not Facility.objects.restrict(fm, "view").exists()
 
@@ -565,7 +541,7 @@ def test_province_admin_camera_list_queries_constant_and_not_above_superuser(
 
 
 def test_province_filter_offers_only_the_provinces_in_scope(world, client):
-    grant_province(world.users["this_admin"], "48", "manage_province")
+    factories.grant_province(world.users["this_admin"], "48", "manage_province")
     response = world.client_for(client, "this_admin").get(
         reverse("admin:cameras_camera_changelist")
     )

@@ -1,4 +1,4 @@
-"""Which account events a province admin reads (portal/audit.py, `visible_account_events`).
+"""Which account events a province admin reads (facilities/audit_scope.py).
 
 The finding these tests pin down: a province admin could read everything an account did (its
 logins, client addresses, browser strings, views of another province's facilities) by granting
@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from auditlog.models import LogEntry
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
@@ -23,14 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from facilities import roles
-from facilities.grants import (
-    FacilityGroupObjectPermission,
-    FacilityUserObjectPermission,
-    ProvinceGroupObjectPermission,
-    ProvinceUserObjectPermission,
-)
-from facilities.models import Province
-from portal import audit
+from facilities.audit_scope import visible_account_events
+from portal.account_events import record_event
+from portal.actor import acting_as
 from portal.models import AccountEvent
 from tests import factories
 
@@ -43,63 +38,19 @@ SIGN_IN = {"login", "logout", "login_failed", "password_changed", "locked_out"}
 # --- Grants ----------------------------------------------------------------------------------
 
 
-def _permission(codename):
-    return Permission.objects.get(codename=codename, content_type__app_label="facilities")
-
-
-def grant_on_province(user, code, codename, expires_on=None):
-    return ProvinceUserObjectPermission.objects.create(
-        user=user,
-        content_object=Province.objects.get(code=code),
-        permission=_permission(codename),
-        expires_on=expires_on,
-    )
-
-
-def grant_on_facility(user, facility, expires_on=None):
-    return FacilityUserObjectPermission.objects.create(
-        user=user,
-        content_object=facility,
-        permission=_permission("view_facility"),
-        expires_on=expires_on,
-    )
-
-
-def group_grant_on_province(user, code, codename, expires_on=None):
-    group = Group.objects.create(name=f"{user.username} province {code}")
-    user.groups.add(group)
-    return ProvinceGroupObjectPermission.objects.create(
-        group=group,
-        content_object=Province.objects.get(code=code),
-        permission=_permission(codename),
-        expires_on=expires_on,
-    )
-
-
-def group_grant_on_facility(user, facility, expires_on=None):
-    group = Group.objects.create(name=f"{user.username} facility {facility.pk}")
-    user.groups.add(group)
-    return FacilityGroupObjectPermission.objects.create(
-        group=group,
-        content_object=facility,
-        permission=_permission("view_facility"),
-        expires_on=expires_on,
-    )
-
-
 def hold(user, how, code, facility, expires_on=None):
     """Give `user` access in province `code` (or to `facility`, which is in it), as `how` says."""
     if how == "facility":
-        return grant_on_facility(user, facility, expires_on)
+        return factories.grant_facility(user, facility, expires_on=expires_on)
     if how == "facility_via_group":
-        return group_grant_on_facility(user, facility, expires_on)
+        return factories.group_grant_facility(user, facility, expires_on=expires_on)
     if how == "province_role":
         # Province roles are staff accounts (facilities/roles.py, grant_province_role).
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-        return grant_on_province(user, code, "connect_province", expires_on)
+        return factories.grant_province(user, code, "connect_province", expires_on=expires_on)
     if how == "province_role_via_group":
-        return group_grant_on_province(user, code, "view_province", expires_on)
+        return factories.group_grant_province(user, code, "view_province", expires_on=expires_on)
     raise ValueError(how)
 
 
@@ -114,15 +65,12 @@ def scene(django_user_model):
     scene = SimpleNamespace(
         f01=factories.facility("01", name="Khu cách ly Pháp Vân"),
         f79=factories.facility("79", name="Khu cách ly Thủ Đức"),
-        admin01=make("admin01", password=PASSWORD, is_staff=True),
-        admin79=make("admin79", password=PASSWORD, is_staff=True),
-        official=make("official", password=PASSWORD, is_staff=True),
+        admin01=factories.province_user("admin01", "01", password=PASSWORD),
+        admin79=factories.province_user("admin79", "79", password=PASSWORD),
+        official=factories.national_official("official", password=PASSWORD, is_staff=True),
         root=django_user_model.objects.create_superuser("root", "", PASSWORD),
         account=lambda name, **fields: make(name, password=PASSWORD, **fields),
     )
-    grant_on_province(scene.admin01, "01", "manage_province")
-    grant_on_province(scene.admin79, "79", "manage_province")
-    scene.official.groups.add(Group.objects.get(name=roles.NATIONAL_OFFICIALS_GROUP))
     return scene
 
 
@@ -148,14 +96,14 @@ def lock_out(client, user, settings, *, address):
 
 
 def change_own_password(user):
-    with audit.acting_as(user):
+    with acting_as(user):
         user.set_password("Mat-khau-moi-2021")
         user.save()
 
 
 def seen(reader, account):
     """Sorted (event, object) of the events by or about `account` that `reader` may read."""
-    events = audit.visible_account_events(reader).filter(Q(actor=account) | Q(account=account))
+    events = visible_account_events(reader).filter(Q(actor=account) | Q(account=account))
     return sorted((e.event, e.object_repr) for e in events)
 
 
@@ -197,7 +145,7 @@ def test_an_expired_grant_gives_no_sight_of_the_account(client, scene, how, also
     former = scene.account("former")
     hold(former, how, "01", scene.f01, expires_on=yesterday)
     if also_in_79:
-        grant_on_facility(former, scene.f79)
+        factories.grant_facility(former, scene.f79)
     own_traffic(
         client,
         former,
@@ -217,7 +165,7 @@ def test_an_expired_grant_on_one_facility_does_not_share_the_account_with_its_ne
 ):
     """The issue's second half: the sight stayed after the grant ended."""
     manager = scene.account("manager79")
-    grant_on_facility(manager, scene.f79)
+    factories.grant_facility(manager, scene.f79)
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     roles.grant_facility_manager(scene.admin01, manager, scene.f01, expires_on=yesterday)
     own_traffic(client, manager, address="203.0.113.79", agent="M79/1.0", facilities=[scene.f79])
@@ -251,9 +199,9 @@ def test_national_accounts_sign_ins_stay_hidden_from_the_province_they_hold_a_gr
     client, scene, kind
 ):
     national = scene.account("national", is_staff=True, is_superuser=kind == "superuser")
-    grant_on_facility(national, scene.f01)
+    factories.grant_facility(national, scene.f01)
     if kind == "view_all":
-        national.user_permissions.add(_permission("view_all"))
+        national.user_permissions.add(factories.permission("view_all"))
     elif kind == "view_all_via_group":
         national.groups.add(Group.objects.get(name=roles.NATIONAL_OFFICIALS_GROUP))
     own_traffic(client, national, address="192.0.2.20", agent="National/1.0")
@@ -264,7 +212,7 @@ def test_national_accounts_sign_ins_stay_hidden_from_the_province_they_hold_a_gr
 
 def test_a_password_set_by_a_national_admin_is_not_shown_with_its_address(client, scene):
     local = scene.account("local")
-    grant_on_facility(local, scene.f01)
+    factories.grant_facility(local, scene.f01)
     client.force_login(scene.root)
     response = client.post(
         reverse("admin:auth_user_password_change", args=[local.pk]),
@@ -279,7 +227,7 @@ def test_a_password_set_by_a_national_admin_is_not_shown_with_its_address(client
     reset = AccountEvent.objects.get(event="password_changed", account=local)
     assert (reset.actor, reset.remote_addr) == (scene.root, "192.0.2.200")
 
-    assert not audit.visible_account_events(scene.admin01).filter(pk=reset.pk).exists()
+    assert not visible_account_events(scene.admin01).filter(pk=reset.pk).exists()
 
 
 # --- (d) National readers read everything ----------------------------------------------------
@@ -287,12 +235,14 @@ def test_a_password_set_by_a_national_admin_is_not_shown_with_its_address(client
 
 def test_national_official_and_superuser_read_every_event(client, scene, settings):
     roaming = scene.account("roaming")
-    grant_on_facility(roaming, scene.f79)
+    factories.grant_facility(roaming, scene.f79)
     roles.grant_facility_manager(scene.admin01, roaming, scene.f01)
     former = scene.account("former")
-    grant_on_facility(former, scene.f01, expires_on=timezone.localdate() - datetime.timedelta(2))
+    factories.grant_facility(
+        former, scene.f01, expires_on=timezone.localdate() - datetime.timedelta(2)
+    )
     local = scene.account("local")
-    grant_on_facility(local, scene.f01)
+    factories.grant_facility(local, scene.f01)
     own_traffic(client, roaming, address="203.0.113.66", agent="R/1", facilities=[scene.f79])
     own_traffic(client, former, address="203.0.113.50", agent="F/1")
     own_traffic(client, local, address="203.0.113.10", agent="L/1", facilities=[scene.f01])
@@ -301,9 +251,9 @@ def test_national_official_and_superuser_read_every_event(client, scene, setting
     every = set(AccountEvent.objects.values_list("pk", flat=True))
     assert len(every) == 1 + 4 + 3 + 7  # the grant, then each account's own traffic
     for reader in (scene.official, scene.root):
-        assert set(audit.visible_account_events(reader).values_list("pk", flat=True)) == every
+        assert set(visible_account_events(reader).values_list("pk", flat=True)) == every
     nobody = scene.account("nobody", is_staff=True)
-    assert not audit.visible_account_events(nobody).exists()
+    assert not visible_account_events(nobody).exists()
 
 
 # --- (e) The admin pages ---------------------------------------------------------------------
@@ -313,9 +263,9 @@ def test_national_official_and_superuser_read_every_event(client, scene, setting
 def leak_scene(client, scene):
     """Province 01 has granted 79's facility manager something; the manager then works in 79."""
     roaming = scene.account("roaming")
-    grant_on_facility(roaming, scene.f79)
+    factories.grant_facility(roaming, scene.f79)
     bystander = scene.account("bystander79")
-    grant_on_facility(bystander, scene.f79)
+    factories.grant_facility(bystander, scene.f79)
     roles.grant_facility_manager(scene.admin01, roaming, scene.f01)
     own_traffic(
         client, roaming, address="203.0.113.66", agent="RoamingBrowser/7.0", facilities=[scene.f79]
@@ -400,13 +350,13 @@ def test_the_scope_costs_the_same_queries_whatever_the_number_of_accounts(scene)
     def add_accounts(start, count):
         for n in range(start, start + count):
             account = scene.account(f"account{n}")
-            grant_on_facility(account, scene.f01 if n % 2 else scene.f79)
-            audit.record_event("login", actor=account)
+            factories.grant_facility(account, scene.f01 if n % 2 else scene.f79)
+            record_event("login", actor=account)
 
     def queries_to_list(reader):
         reader = type(reader).objects.get(pk=reader.pk)  # nothing cached on the account
         with CaptureQueriesContext(connection) as queries:
-            shown = list(audit.visible_account_events(reader))
+            shown = list(visible_account_events(reader))
         return len(queries), len(shown)
 
     add_accounts(0, 4)

@@ -11,7 +11,6 @@ import socket
 import threading
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -19,8 +18,6 @@ from cameras import tasks
 from cameras.importer import CameraImporter
 from cameras.models import Camera
 from cameras.validators import validate_stream_url
-from facilities.grants import ProvinceUserObjectPermission
-from facilities.models import Province
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -116,14 +113,8 @@ def quick_probes(settings):
 
 
 @pytest.fixture
-def province_admin(django_user_model, client):
-    user = django_user_model.objects.create_user("sotttt", password="x", is_staff=True)
-    ProvinceUserObjectPermission.objects.create(
-        user=user,
-        content_object=Province.objects.get(code="01"),
-        permission=Permission.objects.get(codename="manage_province"),
-    )
-    client.force_login(user)
+def province_admin(client):
+    client.force_login(factories.province_user("sotttt", "01"))
     client.cookies["django_language"] = "en"
     return client
 

@@ -15,7 +15,6 @@ import pytest
 from auditlog.models import LogEntry
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory, override_settings
@@ -48,14 +47,8 @@ FACILITY_NAME = "Khu cách ly Pháp Vân"
 
 
 @pytest.fixture
-def hanoi_admin(django_user_model):
-    user = django_user_model.objects.create_user("so_tttt_hanoi", password=PASSWORD, is_staff=True)
-    ProvinceUserObjectPermission.objects.create(
-        user=user,
-        content_object=Province.objects.get(code="01"),
-        permission=Permission.objects.get(codename="manage_province"),
-    )
-    return user
+def hanoi_admin():
+    return factories.province_user("so_tttt_hanoi", "01", password=PASSWORD)
 
 
 @pytest.fixture

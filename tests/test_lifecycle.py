@@ -10,7 +10,6 @@ import itertools
 import unicodedata
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -19,11 +18,8 @@ from cameras import lifecycle
 from cameras.choices import ConnectionStatus
 from cameras.models import Camera, CameraStatusChange, ConnectionStandard
 from facilities.choices import FacilityStatus
-from facilities.grants import ProvinceUserObjectPermission
-from facilities.models import Province
 from reports.snapshot import counts_by_province
 from tests import factories
-from tests.rtsp_helpers import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
 
@@ -49,25 +45,14 @@ EDGES = [
 ]
 
 
-def grant(user, code, codename):
-    ProvinceUserObjectPermission.objects.create(
-        user=user,
-        content_object=Province.objects.get(code=code),
-        permission=Permission.objects.get(codename=codename),
-    )
-    return user
+@pytest.fixture
+def operator():
+    return factories.province_user("vnpt", "01", "connect_province")
 
 
 @pytest.fixture
-def operator(django_user_model):
-    return grant(django_user_model.objects.create_user("vnpt", password="x", is_staff=True),
-                 "01", "connect_province")
-
-
-@pytest.fixture
-def province_admin(django_user_model):
-    return grant(django_user_model.objects.create_user("sotttt", password="x", is_staff=True),
-                 "01", "manage_province")
+def province_admin():
+    return factories.province_user("sotttt", "01", "manage_province")
 
 
 def english(client, user):
@@ -301,7 +286,7 @@ def test_bulk_connect_applies_the_rules_camera_by_camera_and_says_why(operator, 
         verdict_reasons=[{"code": "fps", "fps": 5, "min_fps": 10}], verdict_at=timezone.now(),
     )
     # The operator reads province 79 too, but connects only in 01.
-    grant(operator, "79", "view_province")
+    factories.grant_province(operator, "79", "view_province")
     other_province = factories.passed_check(factories.camera(factories.facility("79")))
     response = english(client, operator).post(
         changelist(),
@@ -429,12 +414,11 @@ def test_cameras_of_a_closed_facility_are_not_checked_until_it_reopens():
     assert tasks.checkable().filter(pk=camera.pk).exists()
 
 
-def test_outages_of_a_closed_facility_are_not_notified(django_user_model, mailoutbox):
+def test_outages_of_a_closed_facility_are_not_notified(mailoutbox):
     from cameras import notify
     from cameras.models import CameraOutage
 
-    grant(django_user_model.objects.create_user("a", "so@hanoi.gov.vn", "x", is_staff=True),
-          "01", "manage_province")
+    factories.province_user("a", "01", email="so@hanoi.gov.vn")
     open_facility = factories.facility("01", name="Khu Pháp Vân")
     closed = factories.facility("01", name="Khu Mê Linh")
     closed.status = FacilityStatus.CLOSED

@@ -18,7 +18,6 @@ import pytest
 
 from cameras.probe import ERROR_KINDS, ProbeResult, probe
 from tests.fake_rtsp import FakeRtspServer, closed_port, sleeping_resolver
-from tests.rtsp_helpers import *  # noqa: F403
 from tests.rtsp_helpers import start_rtsp_farm, wait_for
 
 DEADLINE = 3.0
@@ -303,6 +302,7 @@ def test_concurrent_probes_keep_their_own_verdicts(rtsp_farm, fake_rtsp):
     assert [r.error_kind for r in results] == [kind for _, kind in cases]
 
 
+@pytest.mark.rtsp
 def test_farm_mode_serves_numbered_cameras():
     """--farm N: the benchmark's cameras, /cam/0..N-1 from one shared encoder."""
     farm = start_rtsp_farm("--farm", "40", "--farm-size", "320x240@10")

@@ -27,7 +27,6 @@ from cameras.relay import ProtocolError, Redirect, Relay, ServerStream
 from cameras.standard import reason_text
 from cameras.targets import resolver
 from tests.fake_rtsp import FakeRtspServer, ScriptedRtspServer, TcpTrap
-from tests.rtsp_helpers import *  # noqa: F403
 from tests.rtsp_helpers import start_rtsp_farm, wait_for
 
 DEADLINE = 3.0

@@ -23,7 +23,8 @@ from cameras.models import Camera, CameraDay, CameraState
 from facilities.models import Province
 from facilities.provinces import load_provinces
 from tests import factories
-from tests.rtsp_helpers import rtsp_farm  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.redis
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMERAS = 12
@@ -113,7 +114,7 @@ def _stop(process):
             process.wait()
 
 
-def test_two_clusters_share_a_sweep_through_redis(transactional_db, rtsp_farm, redis_url):  # noqa: F811
+def test_two_clusters_share_a_sweep_through_redis(transactional_db, rtsp_farm, redis_url):
     # Transactional tests run last and empty the tables after each other: provinces included.
     load_provinces(Province)
     facility = factories.facility("01")

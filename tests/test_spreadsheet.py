@@ -10,7 +10,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.http import StreamingHttpResponse
 from django.urls import reverse
@@ -18,7 +17,6 @@ from django.utils import translation
 
 from cameras.importer import CameraImporter
 from cameras.models import Camera
-from facilities.grants import ProvinceUserObjectPermission
 from facilities.importer import COLUMNS as FACILITY_COLUMNS
 from facilities.models import Facility, Province
 from portal.csvimport import Column, decode, read_table, template_csv
@@ -63,23 +61,13 @@ def short(value):
 
 
 @pytest.fixture
-def national(django_user_model):
-    group = Group.objects.create(name="Cục Viễn thông")
-    group.permissions.add(Permission.objects.get(codename="view_all"))
-    user = django_user_model.objects.create_user("cuc_vien_thong", password=PASSWORD)
-    user.groups.add(group)
-    return user
+def national():
+    return factories.national_official("cuc_vien_thong", password=PASSWORD)
 
 
 @pytest.fixture
-def hanoi_admin(django_user_model):
-    user = django_user_model.objects.create_user("so_tttt_hanoi", password=PASSWORD, is_staff=True)
-    ProvinceUserObjectPermission.objects.create(
-        user=user,
-        content_object=Province.objects.get(code="01"),
-        permission=Permission.objects.get(codename="manage_province"),
-    )
-    return user
+def hanoi_admin():
+    return factories.province_user("so_tttt_hanoi", "01", password=PASSWORD)
 
 
 @pytest.fixture

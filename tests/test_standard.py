@@ -7,15 +7,12 @@ against real streams are in tests/test_checks.py.
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone, translation
 
 from cameras.choices import Zone
 from cameras.models import ConnectionStandard
 from cameras.probe import ProbeResult
-from cameras.standard import evaluate, reason_text, reasons_text
-from facilities.grants import FacilityUserObjectPermission, ProvinceUserObjectPermission
-from facilities.roles import NATIONAL_OFFICIALS_GROUP
+from cameras.standard import MESSAGES, evaluate, reason_text, reasons_text
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -156,6 +153,64 @@ def test_unknown_reason_code_is_shown_as_is():
     assert reason_text({"code": "something_new"}) == "something_new"
 
 
+# A reason of every code with all its figures, as evaluate() and the sweep store them, and a figure
+# its sentence must show in either language.
+EVERY_REASON = {
+    "resolution": ({"width": 640, "height": 480, "min_width": 1280, "min_height": 720}, "640x480"),
+    "resolution_unknown": ({}, ""),
+    "fps": ({"fps": 7, "min_fps": 10}, "7"),
+    "fps_unknown": ({"min_fps": 12}, "12"),
+    "codec": ({"codec": "mjpeg", "allowed": "h264,hevc"}, "Motion JPEG"),
+    "first_frame": ({"seconds": 6, "max_seconds": 5, "keyframe_interval": 4}, "6"),
+    "scheme": ({"scheme": "http", "allowed": "rtsp,rtsps"}, "http://"),
+    "unauthorized": ({}, ""),
+    "forbidden": ({}, ""),
+    "not_found": ({}, ""),
+    "busy": ({}, ""),
+    "server_error": ({}, ""),
+    "refused": ({"port": 8554}, "8554"),
+    "dns": ({}, ""),
+    "timeout": ({"seconds": 3.2}, ""),
+    "no_video": ({}, ""),
+    "denied": ({}, ""),
+    "redirect": ({"host": "cam.example.vn"}, "cam.example.vn"),
+    "invalid": ({}, ""),
+    "crashed": ({"count": 3}, "3"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(MESSAGES))
+def test_every_reason_code_reads_as_a_sentence_in_both_languages(code):
+    figures, shown = EVERY_REASON[code]
+    reason = {"code": code, **figures}
+    with translation.override("en"):
+        english = reason_text(reason)
+    with translation.override("vi"):
+        vietnamese = reason_text(reason)
+    assert vietnamese != english
+    for text in (english, vietnamese):
+        assert "%" not in text and shown in text
+
+
+@pytest.mark.parametrize(
+    "reason, shown",
+    [
+        ({"code": "refused"}, "RTSP"),
+        ({"code": "redirect"}, ""),
+        ({"code": "first_frame", "seconds": 6, "max_seconds": 5}, "6"),
+        ({"code": "denied", "detail": "The stream address leads to 127.0.0.1"}, "127.0.0.1"),
+    ],
+)
+def test_a_reason_without_its_optional_figure_still_reads_in_both_languages(reason, shown):
+    with translation.override("en"):
+        english = reason_text(reason)
+    with translation.override("vi"):
+        vietnamese = reason_text(reason)
+    for text in (english, vietnamese):
+        assert "%" not in text and shown in text
+    assert (vietnamese != english) == (reason["code"] != "denied")
+
+
 # --------------------------------------------------------------------------
 # Versions in the admin
 
@@ -226,14 +281,8 @@ def test_an_old_version_can_be_put_back_in_force(admin_client_vi, standard):
     assert ConnectionStandard.objects.filter(is_active=True).count() == 1
 
 
-def test_only_national_administrators_see_the_standard_in_the_admin(client, django_user_model):
-    admin = django_user_model.objects.create_user("tinh01", password="x", is_staff=True)
-    ProvinceUserObjectPermission.objects.create(
-        user=admin,
-        content_object=factories.province("01"),
-        permission=Permission.objects.get(codename="manage_province"),
-    )
-    client.force_login(admin)
+def test_only_national_administrators_see_the_standard_in_the_admin(client):
+    client.force_login(factories.province_user("tinh01", "01"))
     assert client.get("/admin/cameras/connectionstandard/").status_code == 403
 
 
@@ -246,22 +295,13 @@ PAGE = "/cameras/standard/"
 def _user(django_user_model, who):
     if who == "anonymous":
         return None
-    user = django_user_model.objects.create_user(who, password="x")
     if who == "province_viewer":
-        ProvinceUserObjectPermission.objects.create(
-            user=user,
-            content_object=factories.province("79"),
-            permission=Permission.objects.get(codename="view_province"),
-        )
-    elif who == "facility_manager":
-        FacilityUserObjectPermission.objects.create(
-            user=user,
-            content_object=factories.facility("01"),
-            permission=Permission.objects.get(codename="view_facility"),
-        )
-    elif who == "national_official":
-        user.groups.add(Group.objects.get(name=NATIONAL_OFFICIALS_GROUP))
-    return user
+        return factories.province_user(who, "79", "view_province", is_staff=False)
+    if who == "facility_manager":
+        return factories.facility_manager(who, factories.facility("01"))
+    if who == "national_official":
+        return factories.national_official(who)
+    return django_user_model.objects.create_user(who, password="x")
 
 
 @pytest.mark.parametrize(

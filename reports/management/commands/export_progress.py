@@ -6,7 +6,8 @@ from django.utils import timezone, translation
 from cameras.models import Camera
 from facilities import access
 from facilities.models import Facility, Province
-from portal.audit import acting_as, record_event
+from portal.account_events import record_event
+from portal.actor import acting_as
 from reports import exports
 from reports.management.commands.snapshot_progress import actor, add_actor_argument, parse_date
 from reports.models import DailySnapshot

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from portal.audit import acting_as, system_actor
+from portal.actor import acting_as, system_actor
 from reports.snapshot import take_snapshot
 
 
