@@ -13,10 +13,12 @@ Rules:
 """
 
 import datetime
+import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import FloatField, OuterRef, Subquery, Sum, Value
+from django.db import connections, router
+from django.db.models import Case, FloatField, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, NullIf
 from django.utils import timezone, translation
 
@@ -203,28 +205,55 @@ def _judge_status(camera, verdict, pending, new_health, now):
 
 
 def bulk_write(objects, fields):
-    """Write `fields` of many rows of one model in two statements at most.
+    """Write `fields` of many rows of one model in one UPDATE (per slice of rows the database
+    takes at once), whatever the number of rows.
 
-    Django's bulk_update writes every field as CASE WHEN pk=... over all rows, which costs as much
-    CPU to build as the probes of the batch themselves; most fields of a batch hold one value for
-    every row (the check time, the released lease, the codec of identical cameras), so those go
-    in one plain UPDATE and only the fields whose values differ use bulk_update.
+    Django's bulk_update writes every field as CASE WHEN pk=... THEN value for every row, and
+    building those conditions costs as much CPU as the probes of the batch themselves (more on
+    CameraState, whose primary key is a relation). Most fields of a batch hold one value for every
+    row (the check time, the released lease, the codec of identical cameras) or a few (online
+    or failing with one error): a field with one value is written as that value, the others as
+    CASE WHEN pk IN (rows holding a value) THEN that value, one condition per distinct value.
+    bench/README.md has the figures.
     """
     if not objects:
         return
     model = type(objects[0])
-    shared, varying = {}, []
-    for name in fields:
-        attname = model._meta.get_field(name).attname
-        first = getattr(objects[0], attname)
-        if all(getattr(obj, attname) == first for obj in objects[1:]):
-            shared[attname] = first
-        else:
-            varying.append(name)
-    if shared:
-        model.objects.filter(pk__in=[obj.pk for obj in objects]).update(**shared)
-    if varying:
-        model.objects.bulk_update(objects, varying)
+    connection = connections[router.db_for_write(model)]
+    model_fields = [model._meta.get_field(name) for name in fields]
+    size = connection.ops.bulk_batch_size(["pk", "pk", *fields], objects) or len(objects)
+    for start in range(0, len(objects), size):
+        rows = objects[start : start + size]
+        values = {f.attname: _column(f, rows, connection) for f in model_fields}
+        model.objects.filter(pk__in=[obj.pk for obj in rows]).update(**values)
+
+
+def _column(model_field, rows, connection):
+    """The value of `model_field` for `rows`: the one they share, or a CASE by distinct value."""
+    groups = {}
+    for obj in rows:
+        value = getattr(obj, model_field.attname)
+        groups.setdefault(_key(value), (value, []))[1].append(obj.pk)
+    if len(groups) == 1:
+        return next(iter(groups.values()))[0]
+    case = Case(
+        *[
+            When(pk__in=pks, then=Value(value, output_field=model_field))
+            for value, pks in groups.values()
+        ],
+        output_field=model_field,
+    )
+    # As bulk_update does: PostgreSQL needs the CASE's type spelled out.
+    if connection.features.requires_casted_case_in_updates:
+        case = Cast(case, output_field=model_field)
+    return case
+
+
+def _key(value):
+    # Lists and dicts (JSON fields) are grouped by their JSON text.
+    if isinstance(value, (list, dict)):
+        return ("json", json.dumps(value, sort_keys=True, default=str))
+    return (type(value), value)
 
 
 def count_days(outcomes):

@@ -8,13 +8,14 @@ import pytest
 from auditlog.models import LogEntry
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cameras import lifecycle, tasks
+from cameras import health, lifecycle, tasks
 from cameras.choices import ConnectionStatus, Health, Zone
 from cameras.importer import CameraImporter
-from cameras.models import Camera, CameraState
+from cameras.models import Camera, CameraState, ConnectionStandard
 from tests import factories
 from tests.fake_rtsp import closed_port
 
@@ -159,3 +160,27 @@ def test_a_verdict_that_moves_the_status_is_a_change_of_the_camera():
     camera = Camera.objects.get(pk=camera.pk)
     assert camera.connection_status == ConnectionStatus.INELIGIBLE  # registered -> ineligible
     assert camera.updated_at > before
+
+
+def test_a_batch_of_states_is_written_in_one_statement_each_row_with_its_own_values():
+    facility = factories.facility("01")
+    states = [factories.camera(facility).state for _ in range(5)]
+    now = timezone.now()
+    for n, state in enumerate(states):
+        state.health = Health.OFFLINE if n == 3 else Health.ONLINE  # two values
+        state.last_codec = "h264"  # one value
+        state.last_fps = 25.0 + n  # a value per row
+        state.failing_since = now if n == 3 else None
+        state.verdict_reasons = [{"code": "timeout"}] if n == 3 else []
+        state.verdict_standard = None if n == 0 else ConnectionStandard.current()
+    with CaptureQueriesContext(connection) as queries:
+        health.bulk_write(states, ["health", "last_codec", "last_fps", "failing_since",
+                                   "verdict_reasons", "verdict_standard"])
+    assert len(queries) == 1
+    stored = {s.pk: s for s in CameraState.objects.filter(camera__in=[s.camera_id for s in states])}
+    for n, state in enumerate(states):
+        row = stored[state.pk]
+        assert (row.health, row.last_codec, row.last_fps) == (state.health, "h264", 25.0 + n)
+        assert (row.failing_since, row.verdict_reasons) == (state.failing_since,
+                                                            state.verdict_reasons)
+        assert row.verdict_standard_id == state.verdict_standard_id
