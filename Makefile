@@ -19,12 +19,15 @@ setup: install
 	$(PY) manage.py ensure_admin
 	@if [ "$(DEMO)" = "1" ]; then $(PY) manage.py load_demo; fi
 
-# Web server and task cluster together on http://127.0.0.1:8000 (Ctrl-C stops both).
+# Web server and task cluster together on $BIND (default 127.0.0.1:8000). Ctrl-C stops both:
+# honcho then exits with 130, and the shell waits for it (the trap) instead of dying first, so
+# make reports no error for the normal way to stop the portal.
 run: setup
-	$(VENV)/bin/honcho start --procfile Procfile
+	trap : INT; $(VENV)/bin/honcho start --procfile Procfile || test $$? -eq 130
 
-demo:
-	$(MAKE) run DEMO=1
+# Not a recursive make: the inner make would die of the Ctrl-C and the outer one report it.
+demo: DEMO = 1
+demo: run
 
 # Installs what the tests need (Python packages; system packages when run as root) and runs
 # the whole suite on the configured database (SQLite unless DATABASE_URL is set).

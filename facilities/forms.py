@@ -48,7 +48,8 @@ class FacilityGrantForm(CleanTextMixin, ExpiryMixin, forms.Form):
     expires_on = forms.DateField(
         label=_("Ends on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # A date input takes and shows ISO dates whatever the language's format.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Optional: the access stops working after this day."),
     )
 
@@ -122,7 +123,9 @@ class ProvinceRoleForm(CleanTextMixin, ExpiryMixin, forms.Form):
     province = forms.ModelChoiceField(label=_("Province"), queryset=None)
     role = forms.ChoiceField(label=_("Role"), choices=roles.PROVINCE_ROLES)
     expires_on = forms.DateField(
-        label=_("Ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Ends on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, granter, **kwargs):

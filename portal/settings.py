@@ -145,6 +145,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# A refused form (stale page, blocked cookies) says what to do, in the portal's layout.
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -215,6 +218,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# Dates as dd/mm/yyyy in Vietnamese (portal/formats/vi/formats.py), and 1.234.567 for numbers on
+# pages. Exports write raw values and never go through these formats.
+FORMAT_MODULE_PATH = ["portal.formats"]
+USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
@@ -310,6 +317,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"one_line_forbidden": {"()": "portal.errors.OneLineForbidden"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
         # One JSON line per account event in ACCESS_LOG_DIR/access-YYYY-MM-DD.jsonl.
@@ -320,6 +328,8 @@ LOGGING = {
     "loggers": {
         "libav": {"level": "ERROR"},
         "django-q": {"level": "WARNING"},
+        # A refusal (PermissionDenied) is one warning line with who and why, not a traceback.
+        "django.request": {"filters": ["one_line_forbidden"]},
         "portal.access": {"handlers": ["access_file"], "level": "INFO", "propagate": False},
     },
 }

@@ -16,3 +16,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The error pages in the portal's layout and language, for the admin's URLs as well.
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from cameras.models import Camera
 from facilities import access
 from facilities.models import Facility, Province
 from portal.account_events import record_event
+from portal.errors import NotFound
 from reports import blockers, dashboard, exports
 from reports.forms import DayForm, ProgressExportForm, ProvinceFilterForm
 from reports.models import DailySnapshot
@@ -31,7 +32,7 @@ class Scope:
         self.provinces = list(provinces)
         if not self.provinces:
             if code and not Province.objects.filter(code=code).exists():
-                raise Http404(_("There is no province with code %(code)s.") % {"code": code})
+                raise NotFound(_("There is no province with code %(code)s.") % {"code": code})
             raise PermissionDenied(_("No province's report has been delegated to your account."))
         self.province = self.provinces[0] if code else None
         self.national = self.province is None and access.sees_everything(user, access.VIEW)

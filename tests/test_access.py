@@ -495,7 +495,15 @@ def test_my_facilities_lists_only_granted_facilities(world, client):
 
 @pytest.mark.parametrize(
     "who,target",
-    [("facility_manager", "/facilities/"), ("this_admin", "/admin/"), ("no_grant", None)],
+    [
+        ("facility_manager", "/facilities/"),
+        ("this_admin", "/admin/"),
+        ("viewer", "/admin/"),
+        # Officials read the national report; the admin index is one click further from it.
+        ("national_official", "/reports/"),
+        ("superuser", "/admin/"),
+        ("no_grant", None),
+    ],
 )
 def test_landing_page_sends_each_account_where_it_belongs(who, target, world, client):
     response = world.client_for(client, who).get("/")

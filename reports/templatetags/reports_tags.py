@@ -2,19 +2,21 @@
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils.formats import number_format
 
 register = template.Library()
 
 
 @register.filter
 def signed(value):
-    """A change as +3 / −2 / 0 (true minus sign), empty when there is nothing to compare with."""
+    """A change as +3 / −2 / 0 (true minus sign), grouped like the counts beside it (+1.234),
+    empty when there is nothing to compare with."""
     if value is None:
         return ""
     if value > 0:
-        return f"+{value}"
+        return f"+{number_format(value)}"
     if value < 0:
-        return f"\u2212{-value}"
+        return f"\u2212{number_format(-value)}"
     return "0"
 
 
