@@ -132,9 +132,19 @@ def test_two_clusters_share_a_sweep_through_redis(transactional_db, rtsp_farm, r
 
     with tempfile.TemporaryDirectory() as data_dir:
         env = _cluster_env(redis_url, data_dir)
+        logs = [open(Path(data_dir) / f"qcluster-{n}.log", "w+") for n in range(2)]
+
+        def tails():
+            text = ""
+            for log in logs:
+                log.seek(0)
+                text += log.read()[-1500:]
+            return text
+
         clusters = [
-            _manage(env, "qcluster", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            for _ in range(2)
+            # Logs go to files: a pipe nobody reads fills up and stalls the cluster writing to it.
+            _manage(env, "qcluster", stdout=subprocess.DEVNULL, stderr=log)
+            for log in logs
         ]
         try:
             enqueue = subprocess.run(
@@ -149,14 +159,18 @@ def test_two_clusters_share_a_sweep_through_redis(transactional_db, rtsp_farm, r
             while unchecked.exists():
                 for cluster in clusters:
                     if cluster.poll() is not None:
-                        pytest.fail(f"a cluster stopped: {cluster.stderr.read()[-2000:]!r}")
-                assert time.monotonic() < deadline, "the clusters did not check every camera"
+                        pytest.fail(f"a cluster stopped: {tails()!r}")
+                assert time.monotonic() < deadline, (
+                    f"the clusters did not check every camera: {tails()!r}"
+                )
                 time.sleep(0.5)
             # Let any duplicate (there must be none) reach the database before counting.
             time.sleep(2)
         finally:
             for cluster in clusters:
                 _stop(cluster)
+            for log in logs:
+                log.close()
 
     # The work went through Redis: the sweep's 6 batches (2 cameras each) were pushed there and
     # taken off, and the ORM queue was never used.
