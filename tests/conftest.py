@@ -7,7 +7,8 @@
   is marked ``rtsp`` (``pytest_collection_modifyitems`` below), so ``pytest -m "not rtsp and not
   redis"`` runs without it.
 * ``fake_rtsp``: factory of misbehaving loopback servers (``tests/fake_rtsp.py``, pure Python,
-  no GStreamer); all are stopped after the test.
+  no GStreamer); all are stopped after the test. Its tests are marked ``rtsp`` too: FFmpeg talks
+  to them and waits out their timeouts, which is what the fast loop leaves out.
 """
 
 import pytest
@@ -18,7 +19,7 @@ from tests.rtsp_helpers import start_rtsp_farm
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "rtsp_farm" in item.fixturenames:
+        if "rtsp_farm" in item.fixturenames or "fake_rtsp" in item.fixturenames:
             item.add_marker(pytest.mark.rtsp)
 
 
