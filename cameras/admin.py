@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cameras import bulk, health, lifecycle, tasks
+from cameras.choices import ErrorKind
 from cameras.forms import CameraForm
 from cameras.importer import CameraImporter
 from cameras.models import Camera, ConnectionStandard
@@ -72,8 +73,7 @@ class CameraAdmin(ScopedAdmin):
         "resolution",
         "last_fps",
         "last_ttff_ms",
-        "last_error_kind",
-        "last_error_message",
+        "last_error",
         "last_checked_at",
         "last_keyframe_interval_s",
         "last_bitrate_kbps",
@@ -121,8 +121,7 @@ class CameraAdmin(ScopedAdmin):
                     "last_ttff_ms",
                     "last_keyframe_interval_s",
                     "last_bitrate_kbps",
-                    "last_error_kind",
-                    "last_error_message",
+                    "last_error",
                     "verdict",
                     "verdict_standard",
                     "verdict_at",
@@ -348,6 +347,12 @@ class CameraAdmin(ScopedAdmin):
                 ),
             ),
         )
+
+    @admin.display(description=_("last error"))
+    def last_error(self, obj):
+        # The kind's name, never the probe's English sentence; the verdict below says what to do.
+        kind = obj.last_error_kind
+        return dict(ErrorKind.choices).get(kind, kind) if kind else "-"
 
     @admin.display(description=_("verdict"))
     def verdict(self, obj):

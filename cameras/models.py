@@ -293,7 +293,9 @@ class CameraStatusChange(models.Model):
         indexes = [models.Index(fields=["camera", "at"], name="cameras_statuschange_cam_idx")]
 
     def __str__(self):
-        return f"{self.camera_id} {self.source} -> {self.target} {self.at:%Y-%m-%d %H:%M}"
+        # Shown in the admin (a camera's deletion lists its history): labels, not status keys.
+        source, target = self.get_source_display(), self.get_target_display()
+        return f"{self.camera_id} {source} -> {target} {self.at:%Y-%m-%d %H:%M}"
 
 
 class ConnectionStandardQuerySet(models.QuerySet):
@@ -486,7 +488,7 @@ class CameraOutage(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.camera_id} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.camera_id} {self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class CameraDay(models.Model):
