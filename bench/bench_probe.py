@@ -255,9 +255,9 @@ def run_sweep(n):
     from django.utils import timezone
     from django_q.tasks import async_task
 
-    from cameras.models import Camera, Sweep
+    from cameras.models import CameraState, Sweep
 
-    Camera.objects.update(next_check_at=None, claim_token="", claimed_until=None)
+    CameraState.objects.update(next_check_at=None, claim_token="", claimed_until=None)
     before_ids = set(Sweep.objects.values_list("pk", flat=True))
     cpu0 = cpu_self_children()
     cluster = start_cluster()
@@ -278,7 +278,7 @@ def run_sweep(n):
     cpu = cpu_self_children() - cpu0
     checked = sweep.successes + sweep.failures
     kinds = dict(
-        Camera.objects.filter(last_checked_at__isnull=False)
+        CameraState.objects.filter(last_checked_at__isnull=False)
         .order_by()
         .values("last_error_kind")
         .annotate(n=Count("pk"))

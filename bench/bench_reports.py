@@ -70,7 +70,7 @@ def setup_django(tmp):
 
 def fill(n_facilities, n_cameras, seed=2021):
     from cameras.choices import ConnectionStatus, Health, Zone
-    from cameras.models import Camera
+    from cameras.models import Camera, CameraState
     from facilities.choices import FacilityStatus
     from facilities.models import Facility, Province
 
@@ -97,7 +97,21 @@ def fill(n_facilities, n_cameras, seed=2021):
     Facility.objects.bulk_create(facilities, batch_size=2000)
     facilities = list(Facility.objects.order_by("pk"))
     zones = [c for c, _ in Zone.choices]
-    batch = []
+    batch, checks = [], []
+
+    def write():
+        Camera.objects.bulk_create(batch)
+        # The check states (made by bulk_create): one UPDATE per health and error.
+        groups = {}
+        for camera, found in zip(batch, checks, strict=True):
+            groups.setdefault(found, []).append(camera.pk)
+        for (health, error), ids in groups.items():
+            CameraState.objects.filter(camera_id__in=ids).update(
+                health=health, last_error_kind=error
+            )
+        batch.clear()
+        checks.clear()
+
     for i in range(n_cameras):
         status = rng.choices(statuses, status_weights)[0]
         batch.append(
@@ -108,15 +122,13 @@ def fill(n_facilities, n_cameras, seed=2021):
                 stream_url=f"rtsp://10.{i % 250}.{(i // 250) % 250}.{i % 200 + 1}:554/stream1",
                 connection_status=status,
                 status_reason="Độ phân giải thấp" if status == "ineligible" else "",
-                health=rng.choice(healths),
-                last_error_kind=rng.choice(errors),
             )
         )
+        checks.append((rng.choice(healths), rng.choice(errors)))
         if len(batch) == 5000:
-            Camera.objects.bulk_create(batch)
-            batch = []
+            write()
     if batch:
-        Camera.objects.bulk_create(batch)
+        write()
 
 
 def fill_history(days):
@@ -153,7 +165,7 @@ def naive_per_facility():
         counts.cameras_planned += facility.planned_cameras
         connected = False
         statuses = Camera.objects.filter(facility=facility).values_list(
-            "connection_status", "health"
+            "connection_status", "state__health"
         )
         for status, health in statuses:
             if status == "decommissioned":
@@ -185,9 +197,9 @@ def python_per_camera():
         counts.cameras_planned += planned
         facilities[pk] = province_id
     connected_facilities = set()
-    rows = Camera.objects.values_list("facility_id", "connection_status", "health").iterator(
-        chunk_size=5000
-    )
+    rows = Camera.objects.values_list(
+        "facility_id", "connection_status", "state__health"
+    ).iterator(chunk_size=5000)
     for facility_id, status, health in rows:
         province_id = facilities.get(facility_id)
         if province_id is None or status == "decommissioned":

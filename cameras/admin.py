@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_field
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,7 @@ from cameras import bulk, health, lifecycle, tasks
 from cameras.choices import ErrorKind
 from cameras.forms import CameraForm
 from cameras.importer import CameraImporter
-from cameras.models import Camera, ConnectionStandard
+from cameras.models import Camera, CameraState, ConnectionStandard
 from cameras.queue import request_checks
 from cameras.standard import reason_text
 from cameras.standard_admin import ConnectionStandardAdmin
@@ -27,6 +29,21 @@ TIMELINE_LENGTH = 10
 
 # What an operator engineer may edit on a camera of its province (through the lifecycle).
 CONNECTION_FIELDS = ["connection_status", "status_reason"]
+
+
+def state_field(name):
+    """An admin row (or column) showing the check state's field `name` as the admin shows a
+    field of the camera itself: its label, its formatting, sorted by it."""
+    field = CameraState._meta.get_field(name)
+
+    @admin.display(description=field.verbose_name, ordering=f"state__{name}")
+    def show(model_admin, obj):
+        return display_for_field(
+            getattr(obj.state, name), field, model_admin.get_empty_value_display()
+        )
+
+    show.__name__ = name
+    return show
 
 
 @admin.register(Camera)
@@ -54,13 +71,13 @@ class CameraAdmin(ScopedAdmin):
     ]
     list_filter = [
         "connection_status",
-        "health",
+        "state__health",
         "zone",
         "facility__province__region",
         "facility__province__operator",
         ("facility__province", ScopedProvinceFilter),
     ]
-    list_select_related = ["facility__province"]
+    list_select_related = ["facility__province", "state"]
     search_fields = ["name", "facility__name", "stream_url", "vendor", "model"]
     autocomplete_fields = ["facility"]
     readonly_fields = [
@@ -240,7 +257,7 @@ class CameraAdmin(ScopedAdmin):
                 missing = "apply" in request.POST
                 return self._reason_page(request, queryset, name, transition, missing)
         action = lifecycle.ROLE_ACTIONS[transition.by]
-        mine = queryset.restrict(request.user, action).select_related("facility")
+        mine = queryset.restrict(request.user, action).select_related("facility", "state")
         result = bulk.apply_to_each(mine, transition, request.user, reason)
         skipped = queryset.count() - len(result.done) - len(result.refused)
         bulk.report(self, request, transition, result, skipped)
@@ -312,13 +329,34 @@ class CameraAdmin(ScopedAdmin):
     def status_badge(self, obj):
         return badge(obj.connection_status, obj.get_connection_status_display())
 
-    @admin.display(description=_("health"), ordering="health")
+    @admin.display(description=_("health"), ordering="state__health")
     def health_badge(self, obj):
-        return badge(obj.health, obj.get_health_display())
+        return badge(obj.state.health, obj.state.get_health_display())
+
+    # The last check, from the camera's check state.
+    health = state_field("health")
+    health_changed_at = state_field("health_changed_at")
+    last_checked_at = state_field("last_checked_at")
+    last_ok_at = state_field("last_ok_at")
+    consecutive_failures = state_field("consecutive_failures")
+    last_codec = state_field("last_codec")
+    last_fps = state_field("last_fps")
+    last_ttff_ms = state_field("last_ttff_ms")
+    last_keyframe_interval_s = state_field("last_keyframe_interval_s")
+    last_bitrate_kbps = state_field("last_bitrate_kbps")
+    verdict_at = state_field("verdict_at")
 
     @admin.display(description=_("resolution"))
     def resolution(self, obj):
-        return obj.resolution or "-"
+        return obj.state.resolution or "-"
+
+    @admin.display(description=_("standard version"))
+    def verdict_standard(self, obj):
+        standard = obj.state.verdict_standard
+        if standard is None:
+            return self.get_empty_value_display()
+        url = reverse("admin:cameras_connectionstandard_change", args=[standard.pk])
+        return format_html('<a href="{}">{}</a>', url, standard)
 
     @admin.display(description=_("uptime today"), ordering="uptime_today")
     def uptime_today(self, obj):
@@ -351,17 +389,18 @@ class CameraAdmin(ScopedAdmin):
     @admin.display(description=_("last error"))
     def last_error(self, obj):
         # The kind's name, never the probe's English sentence; the verdict below says what to do.
-        kind = obj.last_error_kind
+        kind = obj.state.last_error_kind
         return dict(ErrorKind.choices).get(kind, kind) if kind else "-"
 
     @admin.display(description=_("verdict"))
     def verdict(self, obj):
-        if obj.verdict_eligible is None:
+        state = obj.state
+        if state.verdict_eligible is None:
             return "-"
-        if obj.verdict_eligible:
+        if state.verdict_eligible:
             return _("Meets the connection standard")
         return format_html_join(
-            "", "<div>{}</div>", ((reason_text(reason),) for reason in obj.verdict_reasons)
+            "", "<div>{}</div>", ((reason_text(reason),) for reason in state.verdict_reasons)
         )
 
 

@@ -2,38 +2,6 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-# What the checks write (cameras/tasks.py, cameras/health.py), never a person: health and the
-# last probe's facts, verdict bookkeeping, leases, failure counters, scheduling. Not audited, and
-# a save limited to them costs the audit trail nothing.
-CAMERA_MACHINE_FIELDS = [
-    "health",
-    "health_changed_at",
-    "consecutive_failures",
-    "failing_since",
-    "unfinished_checks",
-    "last_checked_at",
-    "last_ok_at",
-    "last_codec",
-    "last_width",
-    "last_height",
-    "last_fps",
-    "last_ttff_ms",
-    "last_keyframe_interval_s",
-    "last_bitrate_kbps",
-    "last_error_kind",
-    "last_error_message",
-    "verdict_eligible",
-    "verdict_reasons",
-    "verdict_standard",
-    "verdict_at",
-    "verdict_pending",
-    "next_check_at",
-    "claimed_until",
-    "claim_token",
-    "isolation_notified",
-    "updated_at",
-]
-
 
 class CamerasConfig(AppConfig):
     name = "cameras"
@@ -54,10 +22,11 @@ class CamerasConfig(AppConfig):
         # Imported here, like lifecycle: it imports models, which Django loads after app configs.
         from portal import auditlog_setup
 
-        # Stream credentials: an entry says they changed, never what to or from.
+        # Stream credentials: an entry says they changed, never what to or from. What the
+        # checks write is the camera's CameraState, never registered: nothing of it to exclude.
         auditlog_setup.register(
             self.get_model("Camera"),
-            exclude=CAMERA_MACHINE_FIELDS,
+            exclude=["updated_at"],
             redact=["username", "password"],
         )
         auditlog_setup.register(self.get_model("ConnectionStandard"))

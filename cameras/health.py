@@ -1,8 +1,9 @@
 """Health of a camera from its checks: state transitions, outage periods, daily uptime.
 
-`assess()` is pure: it takes a camera row, a probe result and its verdict and returns what changes
-(the camera's fields are updated in memory, outages and day counts are described), so a batch can
-write the changes of all its cameras together (cameras/tasks.py).
+`assess()` is pure: it takes a camera's check state (with its camera), a probe result and its
+verdict and returns what changes (the state's fields, and the camera's status when the verdict
+moves it, are updated in memory; outages and day counts are described), so a batch can write the
+changes of all its cameras together (cameras/tasks.py).
 
 Rules:
 - online after a good probe that meets the standard; degraded when the stream plays but is below
@@ -12,10 +13,12 @@ Rules:
 """
 
 import datetime
+import json
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import FloatField, OuterRef, Subquery, Sum, Value
+from django.db import connections, router
+from django.db.models import Case, FloatField, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Cast, NullIf
 from django.utils import timezone, translation
 
@@ -24,7 +27,7 @@ from cameras.choices import ConnectionStatus, Health
 from cameras.models import CameraDay, CameraOutage, Sweep
 from cameras.standard import DEFINITE_KINDS, reasons_text
 
-# Health fields a check writes: saved for a whole batch at once (bulk_write), not audited.
+# The fields of CameraState a check writes: saved for a whole batch at once (bulk_write).
 HEALTH_FIELDS = [
     "health",
     "health_changed_at",
@@ -52,8 +55,9 @@ HEALTH_FIELDS = [
     "unfinished_checks",
 ]
 
-# Connection status fields a verdict may change: saved per camera so the change is audited.
-STATUS_FIELDS = ["connection_status", "status_reason", "status_changed_at"]
+# Connection status fields a verdict may change: saved per camera so the change is audited (and,
+# a change of the camera, moves its updated_at).
+STATUS_FIELDS = ["connection_status", "status_reason", "status_changed_at", "updated_at"]
 
 # _judge_status's answer when only the reason of an unchanged status changed.
 _SAME_STATUS = object()
@@ -75,9 +79,9 @@ def in_default_language(func, *args):
 
 @dataclass
 class Assessment:
-    """What one check changes: the camera (in memory), outages, the day's counts, the status."""
+    """What one check changes: the state (in memory), outages, the day's counts, the status."""
 
-    camera: object
+    state: object
     counted: bool = False
     success: bool = False
     previous_health: str = ""
@@ -89,63 +93,65 @@ class Assessment:
     notes: list = field(default_factory=list)
 
 
-def assess(camera, result, verdict, *, now, open_outage=None, offline_after=None, next_check=None):
-    """Update `camera`'s health fields from one probe result and its verdict.
+def assess(state, result, verdict, *, now, open_outage=None, offline_after=None, next_check=None):
+    """Update a camera's check `state` from one probe result and its verdict.
 
+    The status of `state.camera` follows the verdict (in memory too) while the camera is not
+    connected yet.
     open_outage: the camera's outage in progress, if any (read by the caller for the whole batch).
     next_check:  when the camera is due again.
     """
     offline_after = offline_after or conf.offline_after()
-    outcome = Assessment(camera=camera, previous_health=camera.health)
-    camera.last_checked_at = now
-    camera.next_check_at = next_check
-    camera.claimed_until = None
-    camera.claim_token = ""
-    camera.unfinished_checks = 0
+    outcome = Assessment(state=state, previous_health=state.health)
+    state.last_checked_at = now
+    state.next_check_at = next_check
+    state.claimed_until = None
+    state.claim_token = ""
+    state.unfinished_checks = 0
 
     if not verdict.conclusive:
         # Busy: the camera works but has no room for us now. Nothing is concluded.
-        camera.last_error_kind = verdict.error_kind
-        camera.last_error_message = (result.error_message or "")[:300]
+        state.last_error_kind = verdict.error_kind
+        state.last_error_message = (result.error_message or "")[:300]
         return outcome
 
     outcome.counted = True
     if result.ok:
         outcome.success = True
-        camera.consecutive_failures = 0
-        camera.failing_since = None
-        camera.last_ok_at = now
-        camera.last_codec = (result.codec or "")[:20]
-        camera.last_width = result.width
-        camera.last_height = result.height
-        camera.last_fps = result.fps
-        camera.last_ttff_ms = result.time_to_first_frame_ms
-        camera.last_keyframe_interval_s = result.keyframe_interval_s
-        camera.last_bitrate_kbps = result.bitrate_kbps
-        camera.last_error_kind = ""
-        camera.last_error_message = ""
+        state.consecutive_failures = 0
+        state.failing_since = None
+        state.last_ok_at = now
+        state.last_codec = (result.codec or "")[:20]
+        state.last_width = result.width
+        state.last_height = result.height
+        state.last_fps = result.fps
+        state.last_ttff_ms = result.time_to_first_frame_ms
+        state.last_keyframe_interval_s = result.keyframe_interval_s
+        state.last_bitrate_kbps = result.bitrate_kbps
+        state.last_error_kind = ""
+        state.last_error_message = ""
         new_health = Health.ONLINE if verdict.eligible else Health.DEGRADED
     else:
         # The last good facts (codec, resolution...) are kept: they say what the camera sent
         # when it last worked, next to the error of now.
-        camera.consecutive_failures = min(camera.consecutive_failures + 1, 32767)
-        camera.failing_since = camera.failing_since or now
-        camera.last_error_kind = verdict.error_kind[:20]
-        camera.last_error_message = (result.error_message or "")[:300]
-        if camera.consecutive_failures >= offline_after:
+        state.consecutive_failures = min(state.consecutive_failures + 1, 32767)
+        state.failing_since = state.failing_since or now
+        state.last_error_kind = verdict.error_kind[:20]
+        state.last_error_message = (result.error_message or "")[:300]
+        if state.consecutive_failures >= offline_after:
             new_health = Health.OFFLINE
         else:
-            new_health = camera.health
+            new_health = state.health
 
-    camera.verdict_eligible = verdict.eligible
-    camera.verdict_reasons = verdict.as_json()
-    camera.verdict_at = now
-    pending = camera.verdict_pending
-    camera.verdict_pending = False
+    state.verdict_eligible = verdict.eligible
+    state.verdict_reasons = verdict.as_json()
+    state.verdict_at = now
+    pending = state.verdict_pending
+    state.verdict_pending = False
 
-    if new_health != camera.health:
-        camera.health = new_health
-        camera.health_changed_at = now
+    if new_health != state.health:
+        state.health = new_health
+        state.health_changed_at = now
 
     # Outages: driven by the outage row in progress, so a row left open by hand or by an older
     # version of this code is closed as soon as the state no longer matches it.
@@ -154,16 +160,16 @@ def assess(camera, result, verdict, *, now, open_outage=None, offline_after=None
         open_outage.ended_at = now
         outcome.close_outage = open_outage
     if wanted and (open_outage is None or open_outage.kind != wanted):
-        started = camera.failing_since if wanted == Health.OFFLINE else now
+        started = state.failing_since if wanted == Health.OFFLINE else now
         outcome.open_outage = CameraOutage(
-            camera_id=camera.pk,
+            camera_id=state.camera_id,
             kind=wanted,
             started_at=started or now,
-            error_kind=camera.last_error_kind if wanted == Health.OFFLINE else "",
+            error_kind=state.last_error_kind if wanted == Health.OFFLINE else "",
             reason=in_default_language(reasons_text, verdict.reasons),
         )
 
-    change = _judge_status(camera, verdict, pending, new_health, now)
+    change = _judge_status(state.camera, verdict, pending, new_health, now)
     outcome.status_changed = change is not None
     if change is not None and change is not _SAME_STATUS:
         outcome.status_change = change
@@ -199,28 +205,55 @@ def _judge_status(camera, verdict, pending, new_health, now):
 
 
 def bulk_write(objects, fields):
-    """Write `fields` of many rows of one model in two statements at most.
+    """Write `fields` of many rows of one model in one UPDATE (per slice of rows the database
+    takes at once), whatever the number of rows.
 
-    Django's bulk_update writes every field as CASE WHEN pk=... over all rows, which costs as much
-    CPU to build as the probes of the batch themselves; most fields of a batch hold one value for
-    every row (the check time, the released lease, the codec of identical cameras), so those go
-    in one plain UPDATE and only the fields whose values differ use bulk_update.
+    Django's bulk_update writes every field as CASE WHEN pk=... THEN value for every row, and
+    building those conditions costs as much CPU as the probes of the batch themselves (more on
+    CameraState, whose primary key is a relation). Most fields of a batch hold one value for every
+    row (the check time, the released lease, the codec of identical cameras) or a few (online
+    or failing with one error): a field with one value is written as that value, the others as
+    CASE WHEN pk IN (rows holding a value) THEN that value, one condition per distinct value
+    but the commonest, which is the ELSE. Figures: bench/README.md (bench_sweep_write.py).
     """
     if not objects:
         return
     model = type(objects[0])
-    shared, varying = {}, []
-    for name in fields:
-        attname = model._meta.get_field(name).attname
-        first = getattr(objects[0], attname)
-        if all(getattr(obj, attname) == first for obj in objects[1:]):
-            shared[attname] = first
-        else:
-            varying.append(name)
-    if shared:
-        model.objects.filter(pk__in=[obj.pk for obj in objects]).update(**shared)
-    if varying:
-        model.objects.bulk_update(objects, varying)
+    connection = connections[router.db_for_write(model)]
+    model_fields = [model._meta.get_field(name) for name in fields]
+    size = connection.ops.bulk_batch_size(["pk", "pk", *fields], objects) or len(objects)
+    for start in range(0, len(objects), size):
+        rows = objects[start : start + size]
+        values = {f.attname: _column(f, rows, connection) for f in model_fields}
+        model.objects.filter(pk__in=[obj.pk for obj in rows]).update(**values)
+
+
+def _column(model_field, rows, connection):
+    """The value of `model_field` for `rows`: the one they share, or a CASE by distinct value."""
+    groups = {}
+    for obj in rows:
+        value = getattr(obj, model_field.attname)
+        groups.setdefault(_key(value), (value, []))[1].append(obj.pk)
+    if len(groups) == 1:
+        return next(iter(groups.values()))[0]
+    # The value most rows hold is the ELSE: no condition to build, none for the database to test.
+    common, *others = sorted(groups.values(), key=lambda group: -len(group[1]))
+    case = Case(
+        *[When(pk__in=pks, then=Value(value, output_field=model_field)) for value, pks in others],
+        default=Value(common[0], output_field=model_field),
+        output_field=model_field,
+    )
+    # As bulk_update does: PostgreSQL needs the CASE's type spelled out.
+    if connection.features.requires_casted_case_in_updates:
+        case = Cast(case, output_field=model_field)
+    return case
+
+
+def _key(value):
+    # Lists and dicts (JSON fields) are grouped by their JSON text.
+    if isinstance(value, (list, dict)):
+        return ("json", json.dumps(value, sort_keys=True, default=str))
+    return (type(value), value)
 
 
 def count_days(outcomes):
@@ -228,8 +261,8 @@ def count_days(outcomes):
     counts = {}
     for outcome in outcomes:
         if outcome.counted:
-            checks, successes = counts.get(outcome.camera.pk, (0, 0))
-            counts[outcome.camera.pk] = (checks + 1, successes + int(outcome.success))
+            checks, successes = counts.get(outcome.state.camera_id, (0, 0))
+            counts[outcome.state.camera_id] = (checks + 1, successes + int(outcome.success))
     return counts
 
 

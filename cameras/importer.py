@@ -115,18 +115,15 @@ class CameraImporter(Importer):
         },
     )
 
-    # "bulk": one INSERT per 500 cameras, then each camera's post_save signal (its audit entry)
-    # and one check request for all; "save": Camera.save() per camera. See bench/README.md.
+    # "bulk": one INSERT per 500 cameras (and one per 500 check states), then each camera's
+    # post_save signal (its audit entry) and one check request for all; "save": Camera.save()
+    # per camera. See bench/README.md.
     write_mode = "bulk"
 
     def write(self, objects):
         if self.write_mode == "save":
             return super().write(objects)
-        fields = {f.name for f in Camera._meta.concrete_fields}
-        for camera in objects:
-            if "verdict_pending" in fields:
-                # As Camera.save() does for a new camera: its first check decides eligibility.
-                camera.verdict_pending = True
+        # With their check states, each awaiting its first verdict, as save() makes them.
         Camera.objects.bulk_create(objects, batch_size=500)
         using = router.db_for_write(Camera)
         for camera in objects:

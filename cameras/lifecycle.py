@@ -229,26 +229,27 @@ def _recent_pass_problem(camera, now, config_changing):
             "The stream address or credentials are being changed: save them first, let the "
             "portal check the new stream, then mark the camera connected."
         )
-    if camera.verdict_pending or camera.verdict_eligible is None or camera.verdict_at is None:
+    state = camera.state
+    if state.verdict_pending or state.verdict_eligible is None or state.verdict_at is None:
         return _("This camera has not passed a check of its current stream yet.")
-    if not camera.verdict_eligible:
+    if not state.verdict_eligible:
         from cameras.standard import reasons_text
 
         return _("Its latest check found it below the connection standard: %(reasons)s") % {
-            "reasons": reasons_text(camera.verdict_reasons)
+            "reasons": reasons_text(state.verdict_reasons)
         }
     active = ConnectionStandard.current()
-    if camera.verdict_standard_id != active.pk:
+    if state.verdict_standard_id != active.pk:
         return _(
             "Its latest check was judged by an earlier version of the connection standard "
             "(the active version is %(version)s)."
         ) % {"version": active.version}
     max_age = connect_max_age()
-    if camera.verdict_at < now - max_age:
+    if state.verdict_at < now - max_age:
         return _(
             "Its latest passing check, at %(when)s, is older than %(minutes)s minutes."
         ) % {
-            "when": formats.date_format(timezone.localtime(camera.verdict_at), "DATETIME_FORMAT"),
+            "when": formats.date_format(timezone.localtime(state.verdict_at), "DATETIME_FORMAT"),
             "minutes": int(max_age.total_seconds() // 60),
         }
     return None
@@ -327,11 +328,8 @@ def apply(camera, transition, *, by=None, reason="", now=None):
     if STOP_CHECKS in transition.effects:
         camera.check_enabled = False
     if QUEUE_CHECK in transition.effects:
-        # A reinstated camera starts over: its first check decides eligibility again.
         camera.check_enabled = True
         camera.check_disabled_reason = ""
-        camera.verdict_pending = True
-        camera.next_check_at = None
     camera._lifecycle_edge = (source, target)
     return CameraStatusChange(
         camera_id=camera.pk,
@@ -344,7 +342,8 @@ def apply(camera, transition, *, by=None, reason="", now=None):
     )
 
 
-# Fields a transition may write (for save(update_fields=...)).
+# Fields a transition may write (for save(update_fields=...)); updated_at with them, since a
+# transition is a change of the camera (Camera's docstring).
 FIELDS = [
     "connection_status",
     "status_changed_at",
@@ -353,9 +352,11 @@ FIELDS = [
     "connected_by",
     "check_enabled",
     "check_disabled_reason",
-    "verdict_pending",
-    "next_check_at",
+    "updated_at",
 ]
+
+# What a reinstated camera's check state starts from: its first check decides eligibility again.
+REINSTATED_STATE = {"verdict_pending": True, "next_check_at": None}
 
 
 def record(change, camera):
@@ -363,6 +364,7 @@ def record(change, camera):
     change.camera_id = camera.pk
     change.save()
     if change.transition == "reinstate":
+        camera.write_state(**REINSTATED_STATE)
         _queue_check(camera)
     return change
 
@@ -398,11 +400,12 @@ def problems(camera, now=None, max_age=None):
     """
     found = []
     status = camera.connection_status
+    state = camera.state
     if status in (S.CONNECTED, S.SUSPENDED) and (
-        camera.last_ok_at is None or camera.verdict_eligible is None
+        state.last_ok_at is None or state.verdict_eligible is None
     ):
         found.append(_("connected without ever passing a check"))
-    if status in (S.ELIGIBLE, S.INELIGIBLE) and camera.verdict_eligible is None:
+    if status in (S.ELIGIBLE, S.INELIGIBLE) and state.verdict_eligible is None:
         found.append(_("eligible or ineligible without any check"))
     if status not in REASON_STATUSES and camera.status_reason:
         found.append(_("keeps a “not connected” reason that no longer applies"))

@@ -1,7 +1,13 @@
-"""Cameras of the facilities: where they are, how to reach their stream, and their state."""
+"""Cameras of the facilities: where they are, how to reach their stream, and their state.
+
+A camera is two rows: `Camera`, the registry people edit (and the audit log watches), and its
+`CameraState`, what the portal's checks write every few minutes (health, the last probe's
+facts, the verdict, the sweep's bookkeeping). Keeping them apart means a check never rewrites the
+registry row, never moves its `updated_at` and never has to be told apart from a person's edit.
+"""
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +24,19 @@ REASON_STATUSES = frozenset(
 
 
 class CameraQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Create cameras and, as save() does, their check states (first verdict pending).
+
+        Every camera has a state: readers follow `camera.state` without asking whether it
+        exists. One more INSERT per batch, not one per camera.
+        """
+        cameras = super().bulk_create(objs, *args, **kwargs)
+        CameraState.objects.using(self.db).bulk_create(
+            [CameraState(camera=camera) for camera in cameras],
+            batch_size=kwargs.get("batch_size"),
+        )
+        return cameras
+
     def restrict(self, user, action=access.VIEW):
         """Cameras `user` may do `action` on, through its facility's province or facility grant."""
         return access.restrict(
@@ -30,7 +49,13 @@ class CameraQuerySet(models.QuerySet):
 
 
 class Camera(models.Model):
-    """A surveillance camera of a facility, to be connected to the centralized camera system."""
+    """A surveillance camera of a facility, to be connected to the centralized camera system.
+
+    The registry row: what people enter and the connection lifecycle decides. What the checks
+    find is in `state` (CameraState), so `updated_at` means that a person or the lifecycle
+    changed this camera (or the portal stopped its checks), never that it was merely checked:
+    the API's `updated_since` relies on it. Saves limited to some fields list `updated_at`.
+    """
 
     facility = models.ForeignKey(
         "facilities.Facility",
@@ -79,66 +104,19 @@ class Camera(models.Model):
         verbose_name=_("connected by"),
     )
 
-    health = models.CharField(
-        _("health"),
-        max_length=10,
-        choices=Health.choices,
-        default=Health.UNKNOWN,
-    )
-    last_codec = models.CharField(_("codec"), max_length=20, blank=True)
-    last_width = models.PositiveIntegerField(_("width"), null=True, blank=True)
-    last_height = models.PositiveIntegerField(_("height"), null=True, blank=True)
-    last_fps = models.FloatField(_("frame rate"), null=True, blank=True)
-    last_ttff_ms = models.PositiveIntegerField(_("time to first frame (ms)"), null=True, blank=True)
-    last_error_kind = models.CharField(_("error kind"), max_length=20, blank=True)
-    last_error_message = models.CharField(_("error message"), max_length=300, blank=True)
-    last_checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True)
     check_enabled = models.BooleanField(
         _("check enabled"),
         default=True,
         help_text=_("Check the stream regularly in the background."),
     )
-    # The verdict of the last check against the connection standard (cameras/standard.py).
-    # Reasons are stored as codes with their figures and rendered in the reader's language.
-    verdict_eligible = models.BooleanField(_("meets the standard"), null=True, blank=True)
-    verdict_reasons = models.JSONField(_("reasons"), default=list, blank=True)
-    verdict_standard = models.ForeignKey(
-        "cameras.ConnectionStandard",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="verdicts",
-        verbose_name=_("standard version"),
-    )
-    verdict_at = models.DateTimeField(_("judged at"), null=True, blank=True)
-    # Set when the camera is new or its address or credentials changed: the next check's verdict
-    # decides eligibility even if the camera was eligible before.
-    verdict_pending = models.BooleanField(_("verdict pending"), default=False, editable=False)
-    last_keyframe_interval_s = models.FloatField(
-        _("keyframe interval (s)"), null=True, blank=True
-    )
-    last_bitrate_kbps = models.FloatField(_("bit rate (kbit/s)"), null=True, blank=True)
-    last_ok_at = models.DateTimeField(_("last seen online at"), null=True, blank=True)
-    health_changed_at = models.DateTimeField(_("health changed at"), null=True, blank=True)
-    consecutive_failures = models.PositiveSmallIntegerField(
-        _("consecutive failed checks"), default=0
-    )
-    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
-    # Sweep bookkeeping (cameras/tasks.py). Not audited: machine state, rewritten every check.
-    next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
-    claimed_until = models.DateTimeField(_("check lease until"), null=True, blank=True)
-    claim_token = models.CharField(max_length=32, blank=True, editable=False)
-    # Claims that never reported back; a camera whose checks keep dying (FFmpeg crash) is isolated.
-    unfinished_checks = models.PositiveSmallIntegerField(
-        _("unfinished checks"), default=0, editable=False
-    )
+    # Set (with check_enabled off) when the portal stopped checking the camera by itself: an
+    # audited change of the registry, cleared by a new address or credentials or a reinstatement.
     check_disabled_reason = models.CharField(
         _("why checks stopped"),
         max_length=300,
         blank=True,
         help_text=_("Set when the portal stopped checking this camera by itself."),
     )
-    isolation_notified = models.BooleanField(default=False, editable=False)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -163,26 +141,24 @@ class Camera(models.Model):
         ]
         indexes = [
             models.Index(fields=["connection_status"], name="cameras_camera_status_idx"),
-            models.Index(fields=["health"], name="cameras_camera_health_idx"),
-            models.Index(fields=["check_enabled", "next_check_at"], name="cameras_camera_due_idx"),
-            models.Index(fields=["claim_token"], name="cameras_camera_claim_idx"),
         ]
 
     def __str__(self):
         return self.name
 
     def save(self, *args, **kwargs):
-        """Save; a new camera, or a new address or credentials, queues a check after commit."""
+        """Save; a new camera, or a new address or credentials, queues a check after commit.
+
+        A new camera gets its check state in the same transaction; a new address or credentials
+        start its checks over (STATE_OF_A_NEW_STREAM).
+        """
         update_fields = kwargs.get("update_fields")
         if self._drop_credentials_of_moved_address():
             if update_fields is not None:
                 kwargs["update_fields"] = update_fields = {*update_fields, "username", "password"}
-        changed = self._check_config_changed(self._state.adding, update_fields)
+        adding = self._state.adding
+        changed = self._check_config_changed(adding, update_fields)
         if changed:
-            self.verdict_pending = True
-            self.next_check_at = None
-            self.consecutive_failures = 0
-            self.unfinished_checks = 0
             if self.check_disabled_reason:
                 # Checks the portal stopped by itself get a new chance with a new address.
                 self.check_enabled = True
@@ -190,18 +166,32 @@ class Camera(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {
                     *update_fields,
-                    "verdict_pending",
-                    "next_check_at",
-                    "consecutive_failures",
-                    "unfinished_checks",
                     "check_enabled",
                     "check_disabled_reason",
                 }
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        if adding:
+            # Never a camera without its state. (No savepoint: a failed INSERT dooms the
+            # enclosing transaction anyway, as in any save.)
+            with transaction.atomic(using=using, savepoint=False):
+                super().save(*args, **kwargs)
+                self.state = CameraState.objects.using(using).create(camera=self)
+        else:
+            super().save(*args, **kwargs)
+            if changed:
+                self.write_state(**STATE_OF_A_NEW_STREAM)
         self._check_config = self._current_check_config()
         self._loaded_status = self.connection_status
         if changed and self.check_enabled:
-            queue.request_check_on_commit(self.pk, using=self._state.db or "default")
+            queue.request_check_on_commit(self.pk, using=using)
+
+    def write_state(self, **values):
+        """Write `values` to this camera's check state in one UPDATE, as the checks write it
+        (no audit entry, `updated_at` unchanged); a state already loaded follows."""
+        CameraState.objects.using(self._state.db).filter(camera_id=self.pk).update(**values)
+        if Camera.state.is_cached(self):
+            for name, value in values.items():
+                setattr(self.state, name, value)
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -251,11 +241,106 @@ class Camera(models.Model):
         """The reason shown beside the status: only while it explains why it is not connected."""
         return self.status_reason if self.connection_status in REASON_STATUSES else ""
 
+
+class CameraState(models.Model):
+    """What the portal's checks last found about a camera, and the sweep's bookkeeping of it.
+
+    Health, the facts of the last probe, the verdict against the connection standard, the lease
+    of the batch checking it, its schedule and crash counter. Written by the checks every few
+    minutes, a whole batch in a few statements (cameras/health.py): never audited, and never a
+    change of the camera itself. Every camera has exactly one, created with it.
+    """
+
+    camera = models.OneToOneField(
+        Camera,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="state",
+        verbose_name=_("camera"),
+    )
+    # Health (cameras/health.py): online, degraded, offline after consecutive failures.
+    health = models.CharField(
+        _("health"),
+        max_length=10,
+        choices=Health.choices,
+        default=Health.UNKNOWN,
+    )
+    health_changed_at = models.DateTimeField(_("health changed at"), null=True, blank=True)
+    consecutive_failures = models.PositiveSmallIntegerField(
+        _("consecutive failed checks"), default=0
+    )
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
+    last_checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True)
+    last_ok_at = models.DateTimeField(_("last seen online at"), null=True, blank=True)
+
+    # What the stream showed at its last good probe (kept through failures), and the last error.
+    last_codec = models.CharField(_("codec"), max_length=20, blank=True)
+    last_width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    last_height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    last_fps = models.FloatField(_("frame rate"), null=True, blank=True)
+    last_ttff_ms = models.PositiveIntegerField(_("time to first frame (ms)"), null=True, blank=True)
+    last_keyframe_interval_s = models.FloatField(
+        _("keyframe interval (s)"), null=True, blank=True
+    )
+    last_bitrate_kbps = models.FloatField(_("bit rate (kbit/s)"), null=True, blank=True)
+    last_error_kind = models.CharField(_("error kind"), max_length=20, blank=True)
+    last_error_message = models.CharField(_("error message"), max_length=300, blank=True)
+
+    # The verdict of the last check against the connection standard (cameras/standard.py).
+    # Reasons are stored as codes with their figures and rendered in the reader's language.
+    verdict_eligible = models.BooleanField(_("meets the standard"), null=True, blank=True)
+    verdict_reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    verdict_standard = models.ForeignKey(
+        "cameras.ConnectionStandard",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="verdicts",
+        verbose_name=_("standard version"),
+    )
+    verdict_at = models.DateTimeField(_("judged at"), null=True, blank=True)
+    # Set while the camera is new or its address or credentials changed (or it was reinstated):
+    # the next check's verdict decides eligibility even if the camera was eligible before.
+    verdict_pending = models.BooleanField(_("verdict pending"), default=True, editable=False)
+
+    # Sweep bookkeeping (cameras/tasks.py): schedule and lease.
+    next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("check lease until"), null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    # Claims that never reported back; a camera whose checks keep dying (FFmpeg crash) is isolated.
+    unfinished_checks = models.PositiveSmallIntegerField(
+        _("unfinished checks"), default=0, editable=False
+    )
+    # Whether the notice of the portal stopping its checks went out (cameras/notify.py).
+    isolation_notified = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("check state")
+        verbose_name_plural = _("check states")
+        indexes = [
+            models.Index(fields=["health"], name="cameras_state_health_idx"),
+            models.Index(fields=["next_check_at"], name="cameras_state_due_idx"),
+            models.Index(fields=["claim_token"], name="cameras_state_claim_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.camera_id} {self.get_health_display()}"
+
     @property
     def resolution(self):
         if self.last_width and self.last_height:
             return f"{self.last_width}x{self.last_height}"
         return ""
+
+
+# What a new address or credentials do to the check state: the next check starts afresh and its
+# verdict decides eligibility, even for a camera that was eligible before.
+STATE_OF_A_NEW_STREAM = {
+    "verdict_pending": True,
+    "next_check_at": None,
+    "consecutive_failures": 0,
+    "unfinished_checks": 0,
+}
 
 
 class CameraStatusChange(models.Model):
@@ -438,7 +523,7 @@ class ConnectionStandard(models.Model):
             self.activated_at = timezone.now()
             self.save(update_fields=["is_active", "activated_at"])
             # Cameras judged by another version are due for a check, so verdicts follow soon.
-            Camera.objects.exclude(verdict_standard=self).update(next_check_at=None)
+            CameraState.objects.exclude(verdict_standard=self).update(next_check_at=None)
 
 
 def _split(value):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cameras.choices import Health
-from cameras.models import Camera, CameraOutage
+from cameras.models import Camera, CameraOutage, CameraState
 from facilities.choices import FacilityStatus
 from facilities.perms import Role
 from facilities.roles import province_role_holders
@@ -65,7 +65,7 @@ def _take_pending():
         isolated = list(
             Camera.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("facility__province")
-            .filter(isolation_notified=False)
+            .filter(state__isolation_notified=False)
             .exclude(check_disabled_reason="")
         )
         told = (list(went_offline), list(recovered), list(isolated))
@@ -83,8 +83,10 @@ def _take_pending():
                 end_notified_at=now
             )
         if told[2]:
-            # A queryset update: a notice flag is not an edit of the camera worth auditing.
-            Camera.objects.filter(pk__in=[c.pk for c in told[2]]).update(isolation_notified=True)
+            # The notice flag is check state, not an edit of the camera.
+            CameraState.objects.filter(camera_id__in=[c.pk for c in told[2]]).update(
+                isolation_notified=True
+            )
     return went_offline, recovered, isolated
 
 

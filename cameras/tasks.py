@@ -7,7 +7,11 @@ probes its cameras in a thread pool of CAMERA_CHECK_THREADS (PyAV releases the G
 I/O bound), judges each result against the active standard, and writes the whole batch's health
 in a few statements. The batch that completes a sweep sends the e-mail notices.
 
-Leases: claiming is one atomic UPDATE that sets `claim_token` and `claimed_until` on rows whose
+All of it is written to the cameras' check states (CameraState), never to the registry row
+people edit: a camera's own row changes only when a verdict moves its connection status (an
+audited save) or when its checks are stopped (isolation, below).
+
+Leases: claiming is one atomic UPDATE that sets `claim_token` and `claimed_until` on states whose
 lease is empty or expired (portable to SQLite and PostgreSQL; on PostgreSQL a concurrent UPDATE
 re-checks the WHERE on the row it waited for, so two sweeps never both win a row). A batch only
 probes and writes rows that still carry its token. A batch whose worker died simply leaves its
@@ -26,13 +30,20 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from cameras import conf, health, notify, probe, standard, targets
 from cameras.choices import ConnectionStatus, SweepTrigger
-from cameras.models import Camera, CameraOutage, CameraStatusChange, ConnectionStandard, Sweep
+from cameras.models import (
+    Camera,
+    CameraOutage,
+    CameraState,
+    CameraStatusChange,
+    ConnectionStandard,
+    Sweep,
+)
 from cameras.queue import request_checks
 from facilities.choices import FacilityStatus
 from portal.actor import acting_as, system_actor
@@ -42,12 +53,13 @@ logger = logging.getLogger(__name__)
 BATCH_TASK = "cameras.tasks.check_batch"
 
 
-def _lease_free(now):
-    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+def _lease_free(now, field="state__claimed_until"):
+    """Rows whose lease (`field`, a camera's by default) is empty or expired."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now})
 
 
 def _due(now):
-    return Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
+    return Q(state__next_check_at__isnull=True) | Q(state__next_check_at__lte=now)
 
 
 def checkable():
@@ -65,14 +77,16 @@ def checkable():
 def claim(ids, token, now=None):
     """Atomically lease the free cameras among `ids` to `token`; returns how many were won."""
     now = now or timezone.now()
-    # The lease test must sit in the UPDATE's own WHERE on the camera row. A filter across the
-    # facility makes Django write `WHERE id IN (SELECT ... JOIN ...)`: PostgreSQL then re-checks
-    # a row it waited for against the subquery's old snapshot, and two sweeps both win it.
-    open_facility = checkable().filter(pk__in=list(ids)).values_list("pk", flat=True)
+    # The lease test must sit in the UPDATE's own WHERE on the state row. A filter across the
+    # camera or its facility makes Django write `WHERE camera_id IN (SELECT ... JOIN ...)`, the
+    # lease test inside: PostgreSQL then re-checks a row it waited for against the subquery's
+    # old snapshot, and two sweeps both win it. A correlated EXISTS keeps the lease test outside.
     return (
-        Camera.objects.filter(_lease_free(now), check_enabled=True, pk__in=list(open_facility))
-        .exclude(connection_status=ConnectionStatus.DECOMMISSIONED)
-        .update(
+        CameraState.objects.filter(
+            _lease_free(now, "claimed_until"),
+            Exists(checkable().filter(pk=OuterRef("camera_id"))),
+            camera_id__in=list(ids),
+        ).update(
             claim_token=token,
             claimed_until=now + conf.lease(),
             unfinished_checks=F("unfinished_checks") + 1,
@@ -81,29 +95,26 @@ def claim(ids, token, now=None):
 
 
 def isolate_crashing(now=None):
-    """Stop checking cameras whose last CAMERA_CHECK_CRASH_LIMIT checks never finished."""
+    """Stop checking cameras whose last CAMERA_CHECK_CRASH_LIMIT checks never finished.
+
+    Stopping is a change of the camera (audited, under the system actor): checks off, with the
+    reason a person reads. The state is released and its notice is due.
+    """
     now = now or timezone.now()
     limit = conf.crash_limit()
     isolated = []
-    suspects = checkable().filter(_lease_free(now), unfinished_checks__gte=limit)
-    for camera in suspects:
+    suspects = checkable().filter(_lease_free(now), state__unfinished_checks__gte=limit)
+    for camera in suspects.select_related("state"):
         camera.check_enabled = False
         camera.check_disabled_reason = health.in_default_language(
-            standard.reason_text, {"code": "crashed", "count": camera.unfinished_checks}
+            standard.reason_text, {"code": "crashed", "count": camera.state.unfinished_checks}
         )[:300]
-        camera.isolation_notified = False
-        camera.claim_token = ""
-        camera.claimed_until = None
-        with acting_as(system_actor()):
-            camera.save(
-                update_fields=[
-                    "check_enabled",
-                    "check_disabled_reason",
-                    "isolation_notified",
-                    "claim_token",
-                    "claimed_until",
-                ]
-            )
+        with transaction.atomic():
+            with acting_as(system_actor()):
+                camera.save(
+                    update_fields=["check_enabled", "check_disabled_reason", "updated_at"]
+                )
+            camera.write_state(isolation_notified=False, claim_token="", claimed_until=None)
         logger.warning(
             "camera %s isolated: %s checks in a row never finished", camera.pk, limit
         )
@@ -130,8 +141,8 @@ def plan_sweep(trigger=SweepTrigger.SCHEDULE, *, ids=None, province=None, facili
     if due_only:
         cameras = cameras.filter(_due(now))
     rows = list(
-        cameras.order_by(F("next_check_at").asc(nulls_first=True), "pk").values_list(
-            "pk", "unfinished_checks"
+        cameras.order_by(F("state__next_check_at").asc(nulls_first=True), "pk").values_list(
+            "pk", "state__unfinished_checks"
         )
     )
     size = batch_size or conf.batch_size()
@@ -223,82 +234,132 @@ def _next_check(base):
 def check_batch(token, sweep_id=None, progress=None, threads=None):
     """Probe the cameras leased to `token` and write their health, verdicts and history."""
     started = timezone.now()
-    # Renewed at start: the lease counted from the claim may have run out while the task
-    # waited in the queue. Only rows still carrying our token are ours.
-    Camera.objects.filter(claim_token=token).update(claimed_until=started + conf.lease())
-    cameras = list(
-        Camera.objects.filter(claim_token=token).only("pk", "stream_url", "username", "password")
-    )
-    configs = {camera.pk: camera._check_config for camera in cameras}
+    _renew_lease(token, started)
+    cameras = _leased_cameras(token)
     results = _probe_all(cameras, progress, threads) if cameras else {}
     active = ConnectionStandard.current()
-    base = started
-    if sweep_id is not None:
-        base = Sweep.objects.filter(pk=sweep_id).values_list("started_at", flat=True).first()
-        base = base or started
-
-    summary = {"cameras": 0, "successes": 0, "failures": 0, "busy": 0, "changed": 0}
-    requeue = []
+    next_check = _next_check(_sweep_start(sweep_id, started))
     with transaction.atomic():
-        fresh = {
-            camera.pk: camera
-            for camera in Camera.objects.select_for_update().filter(
-                claim_token=token, pk__in=list(results)
-            )
-        }
-        open_outages = {
-            outage.camera_id: outage
-            for outage in CameraOutage.objects.filter(camera_id__in=list(fresh), ended_at=None)
-        }
-        now = timezone.now()
-        outcomes = []
-        for pk, (result, refusal) in results.items():
-            camera = fresh.get(pk)
-            if camera is None:
-                continue  # lease lost (expired and re-claimed): the new holder reports
-            if camera._check_config != configs.get(pk):
-                # Address or credentials changed while we probed: this result is about the old
-                # ones. Release the camera and check it again.
-                requeue.append(pk)
-                continue
-            verdict = standard.evaluate(result, active, url=camera.stream_url, refusal=refusal)
-            verdict_standard_id = active.pk if verdict.conclusive else camera.verdict_standard_id
-            camera.verdict_standard_id = verdict_standard_id
-            outcomes.append(
-                health.assess(
-                    camera,
-                    result,
-                    verdict,
-                    now=now,
-                    open_outage=open_outages.get(pk),
-                    next_check=_next_check(base),
-                )
-            )
-        if outcomes:
-            health.bulk_write([o.camera for o in outcomes], health.HEALTH_FIELDS)
-        closed = [o.close_outage for o in outcomes if o.close_outage is not None]
-        if closed:
-            health.bulk_write(closed, ["ended_at"])
-        opened = [o.open_outage for o in outcomes if o.open_outage is not None]
-        if opened:
-            CameraOutage.objects.bulk_create(opened)
-        health.add_day_counts(health.count_days(outcomes), timezone.localdate(now))
-        changed = [o.camera for o in outcomes if o.status_changed]
-        if changed:
-            # One save per camera, under the system actor, so the audit log has each change.
-            with acting_as(system_actor()):
-                for camera in changed:
-                    camera.save(update_fields=health.STATUS_FIELDS)
-        history = [o.status_change for o in outcomes if o.status_change is not None]
-        if history:
-            CameraStatusChange.objects.bulk_create(history)
-        if requeue:
-            Camera.objects.filter(pk__in=requeue, claim_token=token).update(
-                claim_token="", claimed_until=None, unfinished_checks=0, next_check_at=None
-            )
-        # Rows that were claimed but not probed (none normally) must not stay leased.
-        Camera.objects.filter(claim_token=token).update(claim_token="", claimed_until=None)
+        outcomes, requeue = _judge_and_write(token, cameras, results, active, next_check)
+        _record_history(outcomes)
+        _release(token, requeue)
+    if requeue:
+        transaction.on_commit(lambda: request_checks(requeue))
+    summary = _summary(outcomes)
+    if sweep_id is not None:
+        _count_batch_done(sweep_id, summary)
+    return summary
 
+
+def _renew_lease(token, now):
+    """Renewed at start: the lease counted from the claim may have run out while the task waited
+    in the queue. Only rows still carrying our token are ours."""
+    CameraState.objects.filter(claim_token=token).update(claimed_until=now + conf.lease())
+
+
+def _leased_cameras(token):
+    """The cameras leased to `token`, with what a probe needs: the address and credentials."""
+    return list(
+        Camera.objects.filter(state__claim_token=token).only(
+            "pk", "stream_url", "username", "password"
+        )
+    )
+
+
+def _sweep_start(sweep_id, started):
+    """When the batch's sweep started (the next checks count from it), else the batch's start."""
+    if sweep_id is None:
+        return started
+    base = Sweep.objects.filter(pk=sweep_id).values_list("started_at", flat=True).first()
+    return base or started
+
+
+def _judge_and_write(token, probed, results, active, next_check):
+    """Judge each result against the `active` standard and write the batch's check states.
+
+    probed: the cameras as loaded for their probes. Returns the Assessments and the ids of
+    cameras to check again (their address or credentials changed while they were probed).
+    """
+    configs = {camera.pk: camera._check_config for camera in probed}
+    # Each camera row, then its state, is locked (PostgreSQL), in the order a person's save
+    # takes them: a save of a new address waits for this batch, or is seen here.
+    fresh = {
+        camera.pk: camera
+        for camera in Camera.objects.select_for_update(of=("self", "state"))
+        .select_related("state")
+        .filter(state__claim_token=token, pk__in=list(results))
+        .order_by("pk")
+    }
+    open_outages = {
+        outage.camera_id: outage
+        for outage in CameraOutage.objects.filter(camera_id__in=list(fresh), ended_at=None)
+    }
+    now = timezone.now()
+    outcomes, requeue = [], []
+    for pk, (result, refusal) in results.items():
+        camera = fresh.get(pk)
+        if camera is None:
+            continue  # lease lost (expired and re-claimed): the new holder reports
+        state = camera.state
+        if camera._check_config != configs.get(pk):
+            # Address or credentials changed while we probed: this result is about the old
+            # ones. Release the camera and check it again.
+            requeue.append(pk)
+            continue
+        verdict = standard.evaluate(result, active, url=camera.stream_url, refusal=refusal)
+        if verdict.conclusive:
+            state.verdict_standard_id = active.pk
+        outcomes.append(
+            health.assess(
+                state,
+                result,
+                verdict,
+                now=now,
+                open_outage=open_outages.get(pk),
+                next_check=next_check,
+            )
+        )
+    if outcomes:
+        health.bulk_write([o.state for o in outcomes], health.HEALTH_FIELDS)
+    return outcomes, requeue
+
+
+def _record_history(outcomes):
+    """Outages closed and opened, the day's check counts, and the connection statuses the
+    verdicts moved (one audited save per camera) with their lifecycle history."""
+    closed = [o.close_outage for o in outcomes if o.close_outage is not None]
+    if closed:
+        health.bulk_write(closed, ["ended_at"])
+    opened = [o.open_outage for o in outcomes if o.open_outage is not None]
+    if opened:
+        CameraOutage.objects.bulk_create(opened)
+    if outcomes:
+        # The local day of the batch's checks (assess stamped them all with one time).
+        day = timezone.localdate(outcomes[0].state.last_checked_at)
+        health.add_day_counts(health.count_days(outcomes), day)
+    changed = [o.state.camera for o in outcomes if o.status_changed]
+    if changed:
+        # One save per camera, under the system actor, so the audit log has each change.
+        with acting_as(system_actor()):
+            for camera in changed:
+                camera.save(update_fields=health.STATUS_FIELDS)
+    history = [o.status_change for o in outcomes if o.status_change is not None]
+    if history:
+        CameraStatusChange.objects.bulk_create(history)
+
+
+def _release(token, requeue):
+    """Give back the batch's leases: cameras to check again are due at once."""
+    if requeue:
+        CameraState.objects.filter(camera_id__in=requeue, claim_token=token).update(
+            claim_token="", claimed_until=None, unfinished_checks=0, next_check_at=None
+        )
+    # Rows that were claimed but not probed (none normally) must not stay leased.
+    CameraState.objects.filter(claim_token=token).update(claim_token="", claimed_until=None)
+
+
+def _summary(outcomes):
+    summary = {"cameras": 0, "successes": 0, "failures": 0, "busy": 0, "changed": 0}
     for outcome in outcomes:
         summary["cameras"] += 1
         if not outcome.counted:
@@ -308,17 +369,18 @@ def check_batch(token, sweep_id=None, progress=None, threads=None):
         else:
             summary["failures"] += 1
         summary["changed"] += int(outcome.status_changed)
-    if requeue:
-        transaction.on_commit(lambda: request_checks(requeue))
-    if sweep_id is not None:
-        Sweep.objects.filter(pk=sweep_id).update(
-            batches_done=F("batches_done") + 1,
-            successes=F("successes") + summary["successes"],
-            failures=F("failures") + summary["failures"],
-        )
-        if Sweep.objects.filter(pk=sweep_id, batches_done__gte=F("batches")).exists():
-            _finish(sweep_id)
     return summary
+
+
+def _count_batch_done(sweep_id, summary):
+    """Add the batch to its sweep; the batch that completes the sweep finishes it."""
+    Sweep.objects.filter(pk=sweep_id).update(
+        batches_done=F("batches_done") + 1,
+        successes=F("successes") + summary["successes"],
+        failures=F("failures") + summary["failures"],
+    )
+    if Sweep.objects.filter(pk=sweep_id, batches_done__gte=F("batches")).exists():
+        _finish(sweep_id)
 
 
 def _finish(sweep_id):

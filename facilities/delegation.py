@@ -1,5 +1,6 @@
-"""The delegation page: province admins give facility managers access; national admins give
-province roles. Thin views over facilities/roles.py, which enforces every rule."""
+"""The delegation page: national admins create accounts for every role and grant every role;
+province admins create and grant facility managers. Thin views over facilities/roles.py, which
+enforces every rule."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,26 +9,37 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from facilities import access, roles
-from facilities.forms import FacilityGrantForm, FacilityManagerAccountForm, ProvinceRoleForm
+from facilities.forms import (
+    FacilityGrantForm,
+    FacilityManagerAccountForm,
+    RoleAccountForm,
+    RoleForm,
+)
+from facilities.perms import Role
+from portal import people
+from portal.collation import collation_key
 
-
-def _may_delegate(user):
-    return access.is_national_admin(user) or access.has_any_scope(user, access.MANAGE)
+# What only national administrators do; anyone else gets a 403 page that says so.
+NATIONAL_ACTIONS = {"create_account", "grant_province", "revoke_province", "revoke_official"}
 
 
 @login_required
 def delegation(request):
     user = request.user
-    if not _may_delegate(user):
+    grantable = roles.grantable_roles(user)
+    if not grantable:
         raise PermissionDenied
     national = access.is_national_admin(user)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action in NATIONAL_ACTIONS and not national:
+        raise PermissionDenied(roles.NATIONAL_ONLY)
     forms = {
         "grant": FacilityGrantForm(granter=user, prefix="grant"),
         "create": FacilityManagerAccountForm(granter=user, prefix="create"),
-        "province": ProvinceRoleForm(granter=user, prefix="province") if national else None,
+        "account": RoleAccountForm(granter=user, prefix="account") if national else None,
+        "province": RoleForm(granter=user, prefix="province") if national else None,
     }
-    if request.method == "POST":
-        action = request.POST.get("action")
+    if action is not None:
         try:
             done = _handle(request, action, forms)
         except PermissionDenied as denied:
@@ -45,10 +57,36 @@ def delegation(request):
         {
             "forms": forms,
             "national": national,
-            "facility_grants": roles.facility_grants_visible_to(user),
-            "province_grants": roles.province_grants_visible_to(user),
+            "grantable_roles": grantable,
+            "facility_grants": _facility_grants(user),
+            "province_grants": _province_grants(user),
+            "national_officials": sorted(
+                roles.national_officials_visible_to(user), key=people.sort_key
+            ),
         },
     )
+
+
+def _facility_grants(user):
+    """By province, facility (in Vietnamese order), then person (Tên, Họ)."""
+    grants = roles.facility_grants_visible_to(user)
+    return sorted(
+        grants,
+        key=lambda grant: (
+            grant.content_object.province.code,
+            collation_key(grant.content_object.name),
+            people.sort_key(grant.user),
+        ),
+    )
+
+
+def _province_grants(user):
+    """(grant, translated role name) by province, then person (Tên, Họ)."""
+    grants = sorted(
+        roles.province_grants_visible_to(user),
+        key=lambda grant: (grant.content_object.code, people.sort_key(grant.user)),
+    )
+    return [(grant, roles.role_label(grant.permission.codename)) for grant in grants]
 
 
 def _handle(request, action, forms):
@@ -67,36 +105,49 @@ def _handle(request, action, forms):
             request.POST, granter=user, prefix="create"
         )
         if form.is_valid():
-            data = form.cleaned_data
-            account = roles.create_facility_manager(
+            roles.create_account(
                 user,
-                username=data["username"],
-                password=data["password1"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-            )
-            roles.grant_facility_manager(
-                user, account, data["facility"], data["expires_on"], request=request
+                Role.FACILITY_MANAGER,
+                **form.account_data(),
+                place=form.cleaned_data["facility"],
+                expires_on=form.cleaned_data["expires_on"],
+                request=request,
             )
             messages.success(request, _("Account created and access granted."))
+            return True
+    elif action == "create_account":
+        form = forms["account"] = RoleAccountForm(request.POST, granter=user, prefix="account")
+        if form.is_valid():
+            roles.create_account(
+                user,
+                form.cleaned_data["role"],
+                **form.account_data(),
+                place=form.place(),
+                expires_on=form.cleaned_data["expires_on"],
+                request=request,
+            )
+            messages.success(request, _("Account created and role granted."))
             return True
     elif action == "revoke":
         roles.revoke_facility_grant(user, _int(request.POST.get("grant")), request=request)
         messages.success(request, _("Access revoked."))
         return True
-    elif action == "grant_province" and forms["province"] is not None:
-        form = forms["province"] = ProvinceRoleForm(request.POST, granter=user, prefix="province")
+    elif action == "grant_province":
+        form = forms["province"] = RoleForm(request.POST, granter=user, prefix="province")
         if form.is_valid():
             data = form.cleaned_data
-            roles.grant_province_role(
-                user, data["user"], data["province"], data["role"], data["expires_on"],
+            roles.grant_role(
+                user, data["user"], data["role"], form.place(), data["expires_on"],
                 request=request,
             )
             messages.success(request, _("Role granted."))
             return True
     elif action == "revoke_province":
         roles.revoke_province_grant(user, _int(request.POST.get("grant")), request=request)
+        messages.success(request, _("Role revoked."))
+        return True
+    elif action == "revoke_official":
+        roles.revoke_national_official(user, _int(request.POST.get("account")), request=request)
         messages.success(request, _("Role revoked."))
         return True
     else:

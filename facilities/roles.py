@@ -1,16 +1,22 @@
-"""Granting and revoking roles: the only code that writes guardian grants.
+"""Accounts and their roles: the only code that creates accounts for roles and writes grants.
 
-A grant never escalates: a province admin grants only facility-manager access (view_facility),
-only on facilities of its own provinces, only to ordinary accounts other than itself. Province
-roles are granted by national administrators.
+A grant never escalates: a province admin creates and grants only facility managers
+(view_facility), only on facilities of its own provinces, only to ordinary accounts other than
+itself. National administrators create and grant every role: national officials (the "National
+officials" group), the province roles and facility managers.
+
+`ROLES` says once what each role is, what it may do (the delegation page's introduction) and
+whether it works in the admin: only then is the account staff (`_open_the_admin`), and a new
+account is never a superuser.
 """
 
 import functools
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -21,9 +27,10 @@ from facilities.grants import (
     ProvinceUserObjectPermission,
 )
 from facilities.models import Facility, Province
-from facilities.perms import Role
+from facilities.perms import VIEW_ALL, Role
 from portal.account_events import record_event
 from portal.actor import acting_as
+from portal.text import username_problem
 
 NATIONAL_OFFICIALS_GROUP = "National officials"
 
@@ -47,11 +54,125 @@ def _as_granter(func):
     return wrapper
 
 
-PROVINCE_ROLES = [
-    (Role.PROVINCE_ADMIN, _("Province admin")),
-    (Role.OPERATOR, _("Operator engineer")),
-    (Role.PROVINCE_VIEWER, _("Province viewer")),
-]
+NATIONAL, PROVINCE, FACILITY = "national", "province", "facility"
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A role an account can be given: the permission that makes it, where it is granted, what
+    it may do (in words for the people who grant it) and whether it works in the admin."""
+
+    codename: str
+    label: str
+    may: str
+    granted_on: str
+    works_in_admin: bool
+
+
+ROLES = {
+    spec.codename: spec
+    for spec in (
+        RoleSpec(
+            VIEW_ALL,
+            _("National official"),
+            _(
+                "Reads everything, in every province: facilities, cameras, progress reports and "
+                "their exports, the audit record. Changes nothing."
+            ),
+            NATIONAL,
+            works_in_admin=True,
+        ),
+        RoleSpec(
+            Role.PROVINCE_ADMIN,
+            _("Province admin"),
+            _(
+                "Adds and changes the facilities and cameras of its province, decommissions and "
+                "reinstates cameras, runs checks, and creates facility-manager accounts for its "
+                "facilities. Does not connect cameras."
+            ),
+            PROVINCE,
+            works_in_admin=True,
+        ),
+        RoleSpec(
+            Role.OPERATOR,
+            _("Operator engineer"),
+            _(
+                "Reads the cameras of its province, runs checks, marks cameras connected (after "
+                "a recent passing check) or suspended (with a reason)."
+            ),
+            PROVINCE,
+            works_in_admin=True,
+        ),
+        RoleSpec(
+            Role.PROVINCE_VIEWER,
+            _("Province viewer"),
+            _(
+                "Reads the facilities, cameras and progress reports of its province. Changes "
+                "nothing."
+            ),
+            PROVINCE,
+            works_in_admin=True,
+        ),
+        RoleSpec(
+            Role.FACILITY_MANAGER,
+            _("Facility manager"),
+            _(
+                "Reads the page of its facility: its cameras, whether they are connected and "
+                "online, and whom to call. Does not use the admin."
+            ),
+            FACILITY,
+            works_in_admin=False,
+        ),
+    )
+}
+PROVINCE_ROLES = tuple(code for code, spec in ROLES.items() if spec.granted_on == PROVINCE)
+
+
+def role_label(codename):
+    """The translated name of the role a grant's permission makes (the codename if none)."""
+    spec = ROLES.get(codename)
+    return spec.label if spec else codename
+
+
+def grantable_roles(granter):
+    """The roles `granter` may create accounts for and grant, in the order of `ROLES`."""
+    if access.is_national_admin(granter):
+        return list(ROLES.values())
+    if access.has_any_scope(granter, access.MANAGE):
+        return [ROLES[Role.FACILITY_MANAGER]]
+    return []
+
+
+def _open_the_admin(user, spec):
+    """Roles that work in the admin need a staff account; their grants are all they are given."""
+    if spec.works_in_admin and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+
+
+def check_new_username(username, instance=None):
+    """ValidationError unless `username` may name a new (or renamed) account.
+
+    The safe character set of portal/text.py, and unique regardless of case: "Admin" is refused
+    when "admin" exists, since the two read as one name in the audit log. `instance` is the
+    account being renamed, which does not collide with itself.
+    """
+    problem = username_problem(username)
+    if problem:
+        raise ValidationError(problem, code="username_characters")
+    others = get_user_model()._default_manager.filter(username__iexact=username)
+    if instance is not None and instance.pk is not None:
+        others = others.exclude(pk=instance.pk)
+    if others.exists():
+        raise ValidationError(
+            _("An account with this user name already exists."), code="username_taken"
+        )
+
+
+def check_new_password(password, **account):
+    """ValidationError unless the password validators accept `password` for a new account with
+    the fields `account` (username, first_name, last_name, email: compared for similarity)."""
+    password_validation.validate_password(password, get_user_model()(**account))
 
 
 def _permission(codename):
@@ -133,37 +254,63 @@ def revoke_facility_grant(granter, grant_id, request=None):
     )
 
 
+NATIONAL_ONLY = _(
+    "Only national administrators create accounts for national officials and province roles, "
+    "and grant or revoke these roles."
+)
+
+
 @_as_granter
-def create_facility_manager(granter, *, username, password, first_name="", last_name="",
-                            email=""):
-    """An ordinary account for a facility manager: never staff, never superuser."""
-    if not grantable_facilities(granter).exists():
-        raise PermissionDenied(_("You do not manage any facility."))
-    return get_user_model().objects.create_user(
+def create_account(granter, role, *, username, password, first_name="", last_name="", email="",
+                   place=None, expires_on=None, request=None):
+    """A new account holding `role` on `place` (a province, a facility, None for a national
+    official), made by `granter`: staff only if the role works in the admin, never superuser.
+
+    The name and password rules apply here whatever the caller checked (ValidationError); a role
+    the granter may not give is refused before anything is written (PermissionDenied).
+    """
+    if role not in {spec.codename for spec in grantable_roles(granter)}:
+        raise PermissionDenied(NATIONAL_ONLY if role in ROLES else _("Unknown role."))
+    spec = ROLES[role]
+    check_new_username(username)
+    names = {"first_name": first_name, "last_name": last_name, "email": email}
+    check_new_password(password, username=username, **names)
+    user = get_user_model().objects.create_user(
         username=username,
         password=password,
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        is_staff=False,
+        is_staff=spec.works_in_admin,
         is_superuser=False,
+        **names,
     )
+    grant_role(granter, user, role, place, expires_on, request=request)
+    return user
+
+
+def grant_role(granter, user, role, place=None, expires_on=None, request=None):
+    """Give `user` the role `role` on `place` (see create_account), by its grant function."""
+    spec = ROLES.get(role)
+    if spec is None:
+        raise PermissionDenied(_("Unknown role."))
+    if spec.granted_on == FACILITY:
+        return grant_facility_manager(granter, user, place, expires_on, request=request)
+    if spec.granted_on == PROVINCE:
+        return grant_province_role(granter, user, place, role, expires_on, request=request)
+    if expires_on is not None:
+        raise ValueError("a national official's access (a group membership) has no end date")
+    return grant_national_official(granter, user, request=request)
 
 
 def _require_national_admin(granter):
     if not access.is_national_admin(granter):
-        raise PermissionDenied(_("Only national administrators grant province roles."))
+        raise PermissionDenied(NATIONAL_ONLY)
 
 
 @_as_granter
 def grant_province_role(granter, user, province, role, expires_on=None, request=None):
     _require_national_admin(granter)
-    if role not in dict(PROVINCE_ROLES):
+    if role not in PROVINCE_ROLES:
         raise PermissionDenied(_("Unknown role."))
-    if not user.is_staff:
-        # Province roles work in the admin; their object grants are all they are given.
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
+    _open_the_admin(user, ROLES[role])
     grant, created = ProvinceUserObjectPermission.objects.get_or_create(
         user=user,
         content_object=province,
@@ -222,6 +369,53 @@ def _delete(grant):
     deleted, _by_model = grant.delete()
     if not deleted:
         raise GrantGone
+
+
+def _officials_group():
+    return Group.objects.get(name=NATIONAL_OFFICIALS_GROUP)
+
+
+@_as_granter
+def grant_national_official(granter, user, request=None):
+    """Make `user` a national official: a member of the group that holds `view_all`."""
+    _require_national_admin(granter)
+    if user.is_superuser:
+        raise PermissionDenied(_("National administrators already see everything."))
+    _open_the_admin(user, ROLES[VIEW_ALL])
+    user.groups.add(_officials_group())
+    record_event(
+        "grant",
+        request,
+        actor=granter,
+        detail={"user": user.get_username(), "permission": VIEW_ALL,
+                "group": NATIONAL_OFFICIALS_GROUP},
+    )
+
+
+def national_officials_visible_to(granter):
+    """The members of the national officials group, for national administrators."""
+    if not access.is_national_admin(granter):
+        return get_user_model().objects.none()
+    return get_user_model().objects.filter(groups__name=NATIONAL_OFFICIALS_GROUP)
+
+
+@_as_granter
+def revoke_national_official(granter, user_id, request=None):
+    _require_national_admin(granter)
+    group = _officials_group()
+    # The account's row is locked first, so of two revokes at once the second sees the first's
+    # removal and says the access is gone instead of recording a second revoke.
+    user = get_user_model().objects.select_for_update().filter(pk=user_id).first()
+    if user is None or not user.groups.filter(pk=group.pk).exists():
+        raise GrantGone
+    user.groups.remove(group)
+    record_event(
+        "revoke",
+        request,
+        actor=granter,
+        detail={"user": user.get_username(), "permission": VIEW_ALL,
+                "group": NATIONAL_OFFICIALS_GROUP},
+    )
 
 
 def provinces_for_grants(granter):

@@ -24,7 +24,9 @@ def my_facilities(request):
             connected_total=count_of(
                 cameras.filter(connection_status=ConnectionStatus.CONNECTED), "facility"
             ),
-            online_total=count_of(cameras.filter(health__in=["online", "degraded"]), "facility"),
+            online_total=count_of(
+                cameras.filter(state__health__in=["online", "degraded"]), "facility"
+            ),
         )
     )
     return render(request, "facilities/my_facilities.html", {"facilities": facilities})
@@ -39,9 +41,10 @@ def facility_detail(request, pk):
     cameras = (
         Camera.objects.restrict(request.user, access.VIEW)
         .filter(facility=facility)
+        .select_related("state")
         .only(
-            "id", "name", "zone", "connection_status", "health", "last_checked_at",
-            "status_reason", "last_error_kind", "facility_id",
+            "id", "name", "zone", "connection_status", "status_reason", "facility_id",
+            "state__health", "state__last_checked_at", "state__last_error_kind",
         )
         .order_by("name")
     )

@@ -25,9 +25,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from facilities import access, audit_scope
-from facilities.forms import check_new_username
 from facilities.models import Province
-from facilities.roles import NATIONAL_OFFICIALS_GROUP
+from facilities.roles import NATIONAL_OFFICIALS_GROUP, check_new_username
 from portal import admin_scope
 from portal.models import AccountEvent
 from portal.permission_names import permission_choice
@@ -308,7 +307,7 @@ class AccountEventAdmin(ReadOnlyAuditAdmin):
 
 
 class AccountCreationForm(CleanTextMixin, AdminUserCreationForm):
-    """Django's add-user form with the portal's account-name rule (facilities/forms.py)."""
+    """Django's add-user form with the portal's account-name rule (facilities/roles.py)."""
 
     def clean_username(self):
         username = self.cleaned_data.get("username")
@@ -331,6 +330,16 @@ User = get_user_model()
 for _model in (User, Group):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
+
+
+def _family_name_first(names):
+    """`names` with last_name (Họ) where first_name (Tên) was and first_name after it: the
+    Vietnamese order of a name (portal/people.py)."""
+    names = list(names)
+    if "first_name" in names and "last_name" in names:
+        first, last = names.index("first_name"), names.index("last_name")
+        names[first], names[last] = names[last], names[first]
+    return names
 
 
 # Groups the portal creates, by their stored name (the key code finds them by), in the reader's
@@ -362,6 +371,11 @@ def _translated_choices(formfield, db_field):
 class AccountAdmin(UserAdmin):
     add_form = AccountCreationForm
     form = AccountChangeForm
+    list_display = _family_name_first(UserAdmin.list_display)
+    fieldsets = [
+        (title, {**options, "fields": _family_name_first(options["fields"])})
+        for title, options in UserAdmin.fieldsets
+    ]
     list_filter = ["is_staff", "is_superuser", "is_active", ("groups", GroupFilter)]
 
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):

@@ -14,8 +14,8 @@ Secrets: camera user names and passwords (Fernet-encrypted fields) and user pass
 fully redacted - an entry says they changed, never what to or from. auditlog's default mask keeps
 half of the value, which is not enough.
 
-Noise: a save that touches only excluded fields (a probe writing health with update_fields, a
-login writing last_login) skips auditlog's read of the previous state altogether.
+Noise: a save that touches only excluded fields (a login writing last_login) skips auditlog's read
+of the previous state altogether.
 """
 
 from auditlog.conf import settings as auditlog_settings
@@ -103,11 +103,11 @@ def register(model, *, exclude=(), redact=(), m2m=(), people_only=False):
 def _log_update(sender, instance, raw=False, update_fields=None, **kwargs):
     """auditlog's log_update, without its cost when nothing audited can have changed.
 
-    - a save limited to excluded fields (a probe's health write) reads nothing and logs nothing;
+    - a save limited to excluded fields (a login's last_login) reads nothing and logs nothing;
     - the previous state is read by primary key without the model's default ordering (Camera's
-      would join facility and province for nothing), with the audited columns only (Camera's
-      machine fields are half its columns), and with the relations the province is found
-      through (portal/audit_provinces.py), so storing the province costs no query.
+      would join facility and province for nothing), with the audited columns only, and with
+      the relations the province is found through (portal/audit_provinces.py), so storing the
+      province costs no query.
     """
     if instance._state.adding or instance.pk is None:
         return

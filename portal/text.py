@@ -157,7 +157,7 @@ def username_problem(name):
 
     ASCII letters, digits, ".", "_" and "-" only: no look-alike letters of other alphabets
     (Cyrillic "а" in "аdmin"), no accents, no spaces, nothing invisible. Uniqueness regardless of
-    case is the account forms' job (facilities/forms.py `check_new_username`), since it needs the
+    case is the account rules' job (facilities/roles.py `check_new_username`), since it needs the
     database; this is the part a registry check can run over existing names.
     """
     if not name:

@@ -1,8 +1,9 @@
 """Facilities not yet connected, and why: what stands between each of them and a connection.
 
-The reasons come from the cameras' own fields: connection status (and its status_reason for
-ineligible or suspended cameras) and the kind of the last stream error. A fixed number of queries
-whatever the number of facilities: one count, one annotated page, one GROUP BY of reasons.
+The reasons come from the cameras' connection status (and its status_reason for ineligible or
+suspended cameras) and, from their check state, the kind of the last stream error. A fixed number
+of queries whatever the number of facilities: one count, one annotated page, one GROUP BY of
+reasons.
 """
 
 import dataclasses
@@ -44,7 +45,7 @@ def not_connected(facilities, *, limit, cameras=None):
     answers again is not an obstacle.
     """
     live = ~Q(cameras__connection_status=ConnectionStatus.DECOMMISSIONED)
-    failing = live & ~Q(cameras__health__in=ONLINE_HEALTH)
+    failing = live & ~Q(cameras__state__health__in=ONLINE_HEALTH)
     queryset = (
         counted_facilities(facilities)
         .exclude(has_connected_camera())
@@ -68,13 +69,14 @@ def not_connected(facilities, *, limit, cameras=None):
                 "cameras", filter=Q(cameras__connection_status=ConnectionStatus.SUSPENDED)
             ),
             n_unreachable=Count(
-                "cameras", filter=failing & Q(cameras__last_error_kind__in=UNREACHABLE)
+                "cameras", filter=failing & Q(cameras__state__last_error_kind__in=UNREACHABLE)
             ),
             n_credentials=Count(
-                "cameras", filter=failing & Q(cameras__last_error_kind__in=WRONG_CREDENTIALS)
+                "cameras",
+                filter=failing & Q(cameras__state__last_error_kind__in=WRONG_CREDENTIALS),
             ),
             n_stream_error=Count(
-                "cameras", filter=failing & Q(cameras__last_error_kind__in=STREAM_ERRORS)
+                "cameras", filter=failing & Q(cameras__state__last_error_kind__in=STREAM_ERRORS)
             ),
         )[:limit]
     )

@@ -223,8 +223,12 @@ def facility_rows(facilities):
             n_connected=Count(
                 "cameras", filter=Q(cameras__connection_status=ConnectionStatus.CONNECTED)
             ),
-            n_online=Count("cameras", filter=counted & Q(cameras__health__in=ONLINE_HEALTH)),
-            n_offline=Count("cameras", filter=counted & Q(cameras__health=Health.OFFLINE)),
+            n_online=Count(
+                "cameras", filter=counted & Q(cameras__state__health__in=ONLINE_HEALTH)
+            ),
+            n_offline=Count(
+                "cameras", filter=counted & Q(cameras__state__health=Health.OFFLINE)
+            ),
         )
         .values_list(
             "province__code",
@@ -321,9 +325,9 @@ def camera_rows(cameras, *, today=None):
         "zone",
         "connection_status",
         "status_reason",
-        "health",
-        "last_error_kind",
-        "last_checked_at",
+        "state__health",
+        "state__last_error_kind",
+        "state__last_checked_at",
     ]
     camera_day = camera_day_model()
     if camera_day is not None:

@@ -142,8 +142,8 @@ def counts_by_province(facilities=None, cameras=None):
             eligible=Count("pk", filter=Q(connection_status__in=ELIGIBLE_STATUSES)),
             ineligible=Count("pk", filter=Q(connection_status=ConnectionStatus.INELIGIBLE)),
             connected=Count("pk", filter=Q(connection_status=ConnectionStatus.CONNECTED)),
-            online=Count("pk", filter=Q(health__in=ONLINE_HEALTH)),
-            offline=Count("pk", filter=Q(health=Health.OFFLINE)),
+            online=Count("pk", filter=Q(state__health__in=ONLINE_HEALTH)),
+            offline=Count("pk", filter=Q(state__health=Health.OFFLINE)),
         )
     )
     for row in camera_rows:

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
 from cameras.choices import Zone
-from cameras.models import Camera
+from cameras.models import Camera, CameraState
 from facilities.grants import (
     FacilityGroupObjectPermission,
     FacilityUserObjectPermission,
@@ -30,14 +30,24 @@ def facility(province_code="01", **fields):
     return Facility.objects.create(province=province(province_code), **fields)
 
 
+# Fields of a camera's check state (health, last probe, verdict...) the builders accept too.
+STATE_FIELDS = frozenset(f.name for f in CameraState._meta.concrete_fields) - {"camera"}
+
+
 def camera(facility_obj=None, **fields):
+    """A saved camera; check-state fields among `fields` are written to its state, as a check
+    would write them."""
     n = next(_seq)
     if facility_obj is None:
         facility_obj = facility()
+    state = {name: fields.pop(name) for name in list(fields) if name in STATE_FIELDS}
     fields.setdefault("name", f"Camera {n}")
     fields.setdefault("zone", Zone.GATE)
     fields.setdefault("stream_url", f"rtsp://10.0.0.{n % 250 + 1}:554/stream1")
-    return Camera.objects.create(facility=facility_obj, **fields)
+    created = Camera.objects.create(facility=facility_obj, **fields)
+    if state:
+        created.write_state(**state)
+    return created
 
 
 # --- Accounts and grants ---------------------------------------------------------------------
@@ -108,7 +118,7 @@ def national_official(username, *, password="x", **fields):
 def passed_check(camera_obj, *, at=None, status="eligible"):
     """The camera as its checks leave it after a passing verdict on the active standard.
 
-    Written with a queryset update, as a sweep writes health (no audit entry); `at` backdates it.
+    Written with queryset updates, as a sweep writes (no audit entry); `at` backdates it.
     """
     from django.utils import timezone
 
@@ -116,8 +126,8 @@ def passed_check(camera_obj, *, at=None, status="eligible"):
     from cameras.models import ConnectionStandard
 
     at = at or timezone.now()
-    Camera.objects.filter(pk=camera_obj.pk).update(
-        connection_status=status,
+    Camera.objects.filter(pk=camera_obj.pk).update(connection_status=status)
+    CameraState.objects.filter(camera_id=camera_obj.pk).update(
         health=Health.ONLINE,
         last_checked_at=at,
         last_ok_at=at,
@@ -127,4 +137,4 @@ def passed_check(camera_obj, *, at=None, status="eligible"):
         verdict_at=at,
         verdict_pending=False,
     )
-    return Camera.objects.get(pk=camera_obj.pk)
+    return Camera.objects.select_related("state").get(pk=camera_obj.pk)

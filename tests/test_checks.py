@@ -23,7 +23,14 @@ from django_q.models import Schedule
 
 from cameras import health, tasks
 from cameras.choices import ConnectionStatus, Health
-from cameras.models import Camera, CameraDay, CameraOutage, ConnectionStandard, Sweep
+from cameras.models import (
+    Camera,
+    CameraDay,
+    CameraOutage,
+    CameraState,
+    ConnectionStandard,
+    Sweep,
+)
 from cameras.schedule import SCHEDULE_NAME
 from cameras.standard import reason_text
 from facilities.grants import ProvinceUserObjectPermission
@@ -155,7 +162,7 @@ def sweep_all():
 
 def english_reasons(camera):
     with translation.override("en"):
-        return [reason_text(reason) for reason in camera.verdict_reasons]
+        return [reason_text(reason) for reason in camera.state.verdict_reasons]
 
 
 # --------------------------------------------------------------------------
@@ -169,15 +176,16 @@ def test_new_camera_meeting_the_standard_becomes_eligible(
     camera = registered(django_capture_on_commit_callbacks, stream_url=rtsp_farm.url(path))
     assert camera.connection_status == ConnectionStatus.ELIGIBLE
     assert camera.status_reason == ""
-    assert camera.health == Health.ONLINE
-    assert camera.verdict_eligible is True
-    assert camera.verdict_reasons == []
-    assert camera.verdict_standard == ConnectionStandard.current()
-    assert (camera.last_codec, camera.last_width, camera.last_height) == (codec, 1280, 720)
-    assert 20 <= camera.last_fps <= 30
-    assert camera.last_ttff_ms is not None
-    assert camera.verdict_pending is False
-    assert camera.claim_token == "" and camera.claimed_until is None
+    assert camera.state.health == Health.ONLINE
+    assert camera.state.verdict_eligible is True
+    assert camera.state.verdict_reasons == []
+    assert camera.state.verdict_standard == ConnectionStandard.current()
+    state = camera.state
+    assert (state.last_codec, state.last_width, state.last_height) == (codec, 1280, 720)
+    assert 20 <= camera.state.last_fps <= 30
+    assert camera.state.last_ttff_ms is not None
+    assert camera.state.verdict_pending is False
+    assert camera.state.claim_token == "" and camera.state.claimed_until is None
 
 
 def test_camera_with_credentials_is_checked_with_them(
@@ -190,7 +198,7 @@ def test_camera_with_credentials_is_checked_with_them(
         password=rtsp_farm.password,
     )
     assert camera.connection_status == ConnectionStatus.ELIGIBLE
-    assert camera.health == Health.ONLINE
+    assert camera.state.health == Health.ONLINE
 
 
 @pytest.mark.parametrize(
@@ -209,7 +217,7 @@ def test_camera_below_the_standard_is_ineligible_with_the_reason(
     # The stored reason is in Vietnamese, the portal's language.
     assert camera.status_reason.startswith(("Độ phân giải", "Tốc độ khung hình"))
     # It plays, below the standard: degraded, with an outage period open.
-    assert camera.health == Health.DEGRADED
+    assert camera.state.health == Health.DEGRADED
     outage = CameraOutage.objects.get(camera=camera)
     assert outage.kind == Health.DEGRADED and outage.ended_at is None
     assert outage.reason == camera.status_reason
@@ -228,7 +236,7 @@ def test_stricter_standard_version_changes_the_verdict(
     sweep_all()
     camera.refresh_from_db()
     assert camera.connection_status == ConnectionStatus.INELIGIBLE
-    assert camera.verdict_standard == stricter
+    assert camera.state.verdict_standard == stricter
     assert english_reasons(camera) == [
         "video codec H.265 (HEVC) is not accepted; set the camera to H.264"
     ]
@@ -256,8 +264,8 @@ def test_failing_camera_is_ineligible_with_an_actionable_reason(
     assert camera.connection_status == ConnectionStatus.INELIGIBLE
     assert english_reasons(camera)[0].startswith(FAKE_REASONS[behaviour])
     # One failure is not an outage yet (CAMERA_OFFLINE_AFTER = 2).
-    assert camera.health == Health.UNKNOWN
-    assert camera.consecutive_failures == 1
+    assert camera.state.health == Health.UNKNOWN
+    assert camera.state.consecutive_failures == 1
     assert not CameraOutage.objects.filter(camera=camera).exists()
 
 
@@ -266,7 +274,7 @@ def test_refused_port_names_the_port(django_capture_on_commit_callbacks):
     camera = registered(
         django_capture_on_commit_callbacks, stream_url=f"rtsp://127.0.0.1:{port}/stream"
     )
-    assert camera.last_error_kind == "refused"
+    assert camera.state.last_error_kind == "refused"
     assert english_reasons(camera)[0].startswith(
         f"the camera refused the connection on port {port}"
     )
@@ -276,12 +284,12 @@ def test_busy_camera_is_neither_judged_nor_failed(fake_rtsp, django_capture_on_c
     server = fake_rtsp("453")
     camera = registered(django_capture_on_commit_callbacks, stream_url=server.url())
     assert camera.connection_status == ConnectionStatus.REGISTERED
-    assert camera.verdict_pending is True  # judged at the next check that gets through
-    assert camera.last_error_kind == "busy"
-    assert camera.consecutive_failures == 0
+    assert camera.state.verdict_pending is True  # judged at the next check that gets through
+    assert camera.state.last_error_kind == "busy"
+    assert camera.state.consecutive_failures == 0
     sweep_all()
     camera.refresh_from_db()
-    assert camera.health == Health.UNKNOWN and camera.consecutive_failures == 0
+    assert camera.state.health == Health.UNKNOWN and camera.state.consecutive_failures == 0
     # Busy checks are not counted in uptime either way.
     assert not CameraDay.objects.filter(camera=camera).exists()
 
@@ -293,7 +301,7 @@ def test_loopback_is_refused_by_the_default_policy(
     settings.CAMERA_ALLOWED_NETWORKS = []
     sweep_all()
     camera.refresh_from_db()
-    assert camera.last_error_kind == "denied"
+    assert camera.state.last_error_kind == "denied"
     assert camera.connection_status == ConnectionStatus.INELIGIBLE
     assert "127.0.0.1" in camera.status_reason
 
@@ -307,7 +315,7 @@ def test_changed_address_is_checked_again(rtsp_farm, django_capture_on_commit_ca
     camera.refresh_from_db()
     assert camera.connection_status == ConnectionStatus.ELIGIBLE
     assert camera.status_reason == ""
-    assert camera.health == Health.ONLINE
+    assert camera.state.health == Health.ONLINE
 
 
 def test_saving_other_fields_queues_no_check(rtsp_farm, django_capture_on_commit_callbacks):
@@ -357,8 +365,8 @@ def test_result_for_an_address_changed_during_the_check_is_dropped(rtsp_farm, fa
     camera.refresh_from_db()
     # The timeout of the old address was not written for the new one; the new one was checked
     # right after the batch let the camera go.
-    assert camera.last_error_kind == ""
-    assert (camera.last_codec, camera.last_width) == ("h264", 1280)
+    assert camera.state.last_error_kind == ""
+    assert (camera.state.last_codec, camera.state.last_width) == ("h264", 1280)
     assert camera.connection_status == ConnectionStatus.ELIGIBLE
     assert CameraDay.objects.get(camera=camera).checks == 1
 
@@ -377,24 +385,24 @@ def test_health_outages_uptime_and_notices(relay):
 
     sweep_all()  # 1: plays
     camera.refresh_from_db()
-    assert camera.health == Health.ONLINE
+    assert camera.state.health == Health.ONLINE
     assert mail.outbox == []  # nothing went offline or recovered
 
     relay.cut()
     sweep_all()  # 2: first failure - not offline yet
     camera.refresh_from_db()
-    assert (camera.health, camera.consecutive_failures) == (Health.ONLINE, 1)
-    assert camera.last_error_kind == "refused"
-    first_failure = camera.failing_since
+    assert (camera.state.health, camera.state.consecutive_failures) == (Health.ONLINE, 1)
+    assert camera.state.last_error_kind == "refused"
+    first_failure = camera.state.failing_since
     assert mail.outbox == []
 
     sweep_all()  # 3: second failure - offline
     camera.refresh_from_db()
-    assert camera.health == Health.OFFLINE
+    assert camera.state.health == Health.OFFLINE
     # A connected camera keeps its status; only its health follows the checks.
     assert camera.connection_status == ConnectionStatus.CONNECTED
     # The facts of the last good check stay next to the error.
-    assert (camera.last_codec, camera.last_width) == ("h264", 1280)
+    assert (camera.state.last_codec, camera.state.last_width) == ("h264", 1280)
     outage = CameraOutage.objects.get(camera=camera)
     assert outage.kind == Health.OFFLINE
     assert outage.started_at == first_failure and outage.ended_at is None
@@ -412,7 +420,7 @@ def test_health_outages_uptime_and_notices(relay):
     relay.mend()
     sweep_all()  # 5: back
     camera.refresh_from_db()
-    assert camera.health == Health.ONLINE and camera.consecutive_failures == 0
+    assert camera.state.health == Health.ONLINE and camera.state.consecutive_failures == 0
     outage.refresh_from_db()
     assert outage.ended_at is not None
     assert len(mail.outbox) == 2
@@ -476,7 +484,7 @@ def test_batch_writes_do_not_grow_with_its_size(rtsp_farm, settings):
         with CaptureQueriesContext(connection) as queries:
             tasks.check_batch(tokens[0], planned.pk)
         assert set(
-            Camera.objects.filter(pk__in=[c.pk for c in cameras]).values_list("health", flat=True)
+            CameraState.objects.filter(camera__in=cameras).values_list("health", flat=True)
         ) == {Health.ONLINE}
         return len(queries)
 
@@ -579,7 +587,7 @@ def test_a_claim_that_waited_for_another_finds_the_cameras_taken():
     for thread in threads:
         thread.join(30)
     assert won == {"first": 4, "second": 0}
-    assert set(Camera.objects.values_list("claim_token", flat=True)) == {"first"}
+    assert set(CameraState.objects.values_list("claim_token", flat=True)) == {"first"}
 
 
 def test_an_expired_lease_is_claimed_again_and_the_late_batch_writes_nothing(rtsp_farm):
@@ -588,19 +596,19 @@ def test_an_expired_lease_is_claimed_again_and_the_late_batch_writes_nothing(rts
     assert dead.cameras == 1
     # The worker running that batch died; nothing happens until the lease runs out.
     assert tasks.plan_sweep(due_only=False)[0].cameras == 0
-    Camera.objects.filter(pk=camera.pk).update(
+    CameraState.objects.filter(camera=camera).update(
         claimed_until=timezone.now() - datetime.timedelta(seconds=1)
     )
     retry, retry_tokens = tasks.plan_sweep(due_only=False)
     assert retry.cameras == 1
     camera.refresh_from_db()
-    assert camera.unfinished_checks == 2
+    assert camera.state.unfinished_checks == 2
     # The late batch of the dead sweep shows up after all: its camera is no longer its own.
     assert tasks.check_batch(dead_tokens[0], dead.pk)["cameras"] == 0
     assert tasks.check_batch(retry_tokens[0], retry.pk)["cameras"] == 1
     camera.refresh_from_db()
-    assert camera.health == Health.ONLINE and camera.unfinished_checks == 0
-    assert camera.claim_token == ""
+    assert camera.state.health == Health.ONLINE and camera.state.unfinished_checks == 0
+    assert camera.state.claim_token == ""
     assert CameraDay.objects.get(camera=camera).checks == 1
 
 
@@ -616,16 +624,16 @@ def test_camera_that_keeps_killing_its_batch_is_isolated_and_reported(
 
     planned, tokens = tasks.plan_sweep(due_only=False)
     assert len(tokens) == 1  # all four in one batch, which dies
-    Camera.objects.update(claimed_until=past)
+    CameraState.objects.update(claimed_until=past)
     # Next sweep: every camera of the dead batch is suspect and checked alone.
     planned, tokens = tasks.plan_sweep(due_only=False)
     assert len(tokens) == 4
     for camera in good:
-        token = Camera.objects.get(pk=camera.pk).claim_token
+        token = CameraState.objects.get(camera=camera).claim_token
         tasks.check_batch(token, planned.pk)
-    Camera.objects.filter(pk=bad.pk).update(claimed_until=past)  # it died alone, again
+    CameraState.objects.filter(camera=bad).update(claimed_until=past)  # it died alone, again
     planned, tokens = tasks.plan_sweep(due_only=False)
-    Camera.objects.filter(pk=bad.pk).update(claimed_until=past)  # and again
+    CameraState.objects.filter(camera=bad).update(claimed_until=past)  # and again
     mail.outbox.clear()
     planned, tokens = tasks.plan_sweep(due_only=False)
     assert tokens == []
@@ -678,9 +686,9 @@ def test_sweep_takes_only_due_cameras(rtsp_farm):
     camera = farm_camera(rtsp_farm, "/h264_720p")
     assert tasks.sweep()["cameras"] == 1
     camera.refresh_from_db()
-    assert camera.next_check_at > timezone.now()
+    assert camera.state.next_check_at > timezone.now()
     assert tasks.sweep()["cameras"] == 0
-    Camera.objects.update(next_check_at=timezone.now())
+    CameraState.objects.update(next_check_at=timezone.now())
     assert tasks.sweep()["cameras"] == 1
 
 
@@ -696,7 +704,7 @@ def test_check_now_admin_action(rtsp_farm, admin_client_vi):
     camera.refresh_from_db()
     disabled.refresh_from_db()
     assert camera.connection_status == ConnectionStatus.INELIGIBLE
-    assert disabled.last_checked_at is None
+    assert disabled.state.last_checked_at is None
     messages = [str(m) for m in response.context["messages"]]
     assert any("1" in m for m in messages) and len(messages) == 2
 
@@ -741,8 +749,8 @@ def test_check_cameras_command_checks_one_province(rtsp_farm, capsys):
     assert "1/1" in out.err
     hanoi.refresh_from_db()
     saigon.refresh_from_db()
-    assert hanoi.health == Health.ONLINE
-    assert saigon.last_checked_at is None
+    assert hanoi.state.health == Health.ONLINE
+    assert saigon.state.last_checked_at is None
 
 
 # --------------------------------------------------------------------------
@@ -775,10 +783,10 @@ def test_canary_password_appears_nowhere(
     wrong.refresh_from_db()
     refused.refresh_from_db()
     down.refresh_from_db()
-    assert good.health == Health.ONLINE and good.connection_status == "eligible"
-    assert wrong.last_error_kind == "unauthorized"
-    assert refused.last_error_kind == "unauthorized"
-    assert down.health == Health.OFFLINE
+    assert good.state.health == Health.ONLINE and good.connection_status == "eligible"
+    assert wrong.state.last_error_kind == "unauthorized"
+    assert refused.state.last_error_kind == "unauthorized"
+    assert down.state.health == Health.OFFLINE
 
     # Every column of every table, read raw: only the encrypted password column may hold it
     # (and it holds ciphertext, which never contains the plain value).

@@ -219,7 +219,7 @@ def test_any_save_drops_credentials_of_a_moved_address_not_only_the_form():
     camera.save()
     camera.refresh_from_db()
     assert (camera.username, camera.password) == ("", "")
-    assert camera.verdict_pending  # and the new address is judged afresh
+    assert camera.state.verdict_pending  # and the new address is judged afresh
 
 
 def test_the_form_says_so_before_saving(province_admin):

@@ -1,8 +1,9 @@
 """The rules of `cameras.health.assess`, one table each: when a camera goes offline, when an
 eligible camera is demoted, when outages open and close.
 
-`assess` is pure: these tests give it a camera as a plain object, a probe result and the verdict
-`cameras.standard.evaluate` makes of it against an unsaved standard, and read what it returns.
+`assess` is pure: these tests give it a camera's check state (with its camera) as plain objects,
+a probe result and the verdict `cameras.standard.evaluate` makes of it against an unsaved
+standard, and read what it returns.
 No database (pytest-django refuses any query here), no RTSP server, no settings.
 """
 
@@ -29,16 +30,21 @@ LOW_FPS = ProbeResult(ok=True, codec="h264", width=1280, height=720, fps=5.0,
                       time_to_first_frame_ms=900, keyframe_interval_s=1.0, bitrate_kbps=600.0)
 
 
+# What assess reads of the camera itself; the rest is its check state.
+CAMERA_FIELDS = ("connection_status", "status_reason")
+
+
 def fails(kind):
     return ProbeResult(ok=False, error_kind=kind, error_message=f"{kind} (test)", duration_ms=8000)
 
 
-def camera_row(**fields):
-    """The fields of a camera that `assess` reads, as a plain object (no model, no database)."""
-    row = SimpleNamespace(
-        pk=1,
-        connection_status=S.ELIGIBLE,
-        status_reason="",
+def state_row(**fields):
+    """A camera's check state with its camera, the fields `assess` reads, as plain objects (no
+    model, no database): the status fields go to the camera, the others to the state."""
+    camera = SimpleNamespace(pk=1, connection_status=S.ELIGIBLE, status_reason="")
+    state = SimpleNamespace(
+        camera=camera,
+        camera_id=camera.pk,
         health=Health.ONLINE,
         health_changed_at=None,
         consecutive_failures=0,
@@ -47,14 +53,14 @@ def camera_row(**fields):
         verdict_pending=False,
     )
     for name, value in fields.items():
-        setattr(row, name, value)
-    return row
+        setattr(camera if name in CAMERA_FIELDS else state, name, value)
+    return state
 
 
-def check(camera, result, open_outage=None, offline_after=OFFLINE_AFTER):
+def check(state, result, open_outage=None, offline_after=OFFLINE_AFTER):
     verdict = evaluate(result, ConnectionStandard(version=1))
     return assess(
-        camera, result, verdict, now=NOW, open_outage=open_outage, offline_after=offline_after
+        state, result, verdict, now=NOW, open_outage=open_outage, offline_after=offline_after
     )
 
 
@@ -99,15 +105,15 @@ HEALTH = [
 
 @pytest.mark.parametrize("before, failures, offline_after, result, after, failures_after", HEALTH)
 def test_health_after_one_check(before, failures, offline_after, result, after, failures_after):
-    camera = camera_row(
+    state = state_row(
         health=before,
         consecutive_failures=failures,
         failing_since=FIRST_FAILURE if failures else None,
     )
-    outcome = check(camera, result, offline_after=offline_after)
-    assert (camera.health, camera.consecutive_failures) == (after, failures_after)
+    outcome = check(state, result, offline_after=offline_after)
+    assert (state.health, state.consecutive_failures) == (after, failures_after)
     assert outcome.previous_health == before
-    assert camera.health_changed_at == (NOW if after != before else None)
+    assert state.health_changed_at == (NOW if after != before else None)
 
 
 # (failing since before, probe) -> failing since after
@@ -122,9 +128,9 @@ FAILING_SINCE = [
 
 @pytest.mark.parametrize("since, result, since_after", FAILING_SINCE)
 def test_failing_since(since, result, since_after):
-    camera = camera_row(consecutive_failures=1 if since else 0, failing_since=since)
-    check(camera, result)
-    assert camera.failing_since == since_after
+    state = state_row(consecutive_failures=1 if since else 0, failing_since=since)
+    check(state, result)
+    assert state.failing_since == since_after
 
 
 # (probe) -> (counted in uptime, a success)
@@ -138,7 +144,7 @@ COUNTED = [
 
 @pytest.mark.parametrize("result, counted, success", COUNTED)
 def test_what_counts_in_uptime(result, counted, success):
-    outcome = check(camera_row(), result)
+    outcome = check(state_row(), result)
     assert (outcome.counted, outcome.success) == (counted, success)
 
 
@@ -190,37 +196,37 @@ DEMOTION = [
 def test_connection_status_after_one_check(
     status, pending, health, failures, result, status_after, transition
 ):
-    camera = camera_row(
+    state = state_row(
         connection_status=status,
         verdict_pending=pending,
         health=health,
         consecutive_failures=failures,
         failing_since=FIRST_FAILURE if failures else None,
     )
-    outcome = check(camera, result)
-    assert camera.connection_status == status_after
+    outcome = check(state, result)
+    assert state.camera.connection_status == status_after
     assert (outcome.status_change is not None) == transition
     if transition:
         change = outcome.status_change
         assert (change.source, change.target, change.at) == (status, status_after, NOW)
     # A conclusive check settles the first check after an edit; a busy camera leaves it pending.
-    assert camera.verdict_pending == (pending and not outcome.counted)
+    assert state.verdict_pending == (pending and not outcome.counted)
 
 
 def test_a_demoted_camera_carries_the_reason_in_the_portals_language():
-    camera = camera_row(connection_status=S.ELIGIBLE)
-    outcome = check(camera, LOW_FPS)
-    assert camera.status_reason.startswith("Tốc độ khung hình 5 khung hình/giây thấp hơn")
-    assert outcome.status_change.reason == camera.status_reason
+    state = state_row(connection_status=S.ELIGIBLE)
+    outcome = check(state, LOW_FPS)
+    assert state.camera.status_reason.startswith("Tốc độ khung hình 5 khung hình/giây thấp hơn")
+    assert outcome.status_change.reason == state.camera.status_reason
 
 
 def test_an_ineligible_camera_failing_for_another_reason_changes_its_reason_only():
-    camera = camera_row(
+    state = state_row(
         connection_status=S.INELIGIBLE, status_reason="Độ phân giải thấp.", health=Health.DEGRADED
     )
-    outcome = check(camera, fails("unauthorized"))
-    assert camera.connection_status == S.INELIGIBLE
-    assert camera.status_reason.startswith("Camera từ chối tên đăng nhập hoặc mật khẩu")
+    outcome = check(state, fails("unauthorized"))
+    assert state.camera.connection_status == S.INELIGIBLE
+    assert state.camera.status_reason.startswith("Camera từ chối tên đăng nhập hoặc mật khẩu")
     assert (outcome.status_changed, outcome.status_change) == (True, None)
 
 
@@ -260,12 +266,12 @@ OUTAGES = [
 
 @pytest.mark.parametrize("health, failures, in_progress, result, opened, closed", OUTAGES)
 def test_outages_after_one_check(health, failures, in_progress, result, opened, closed):
-    camera = camera_row(
+    state = state_row(
         health=health,
         consecutive_failures=failures,
         failing_since=FIRST_FAILURE if failures else None,
     )
-    outcome = check(camera, result, open_outage=in_progress)
+    outcome = check(state, result, open_outage=in_progress)
     assert (outcome.open_outage.kind if outcome.open_outage else None) == opened
     assert (outcome.close_outage.kind if outcome.close_outage else None) == closed
     if closed:
@@ -275,8 +281,8 @@ def test_outages_after_one_check(health, failures, in_progress, result, opened, 
 
 
 def test_an_offline_outage_starts_at_the_first_failure_with_its_error():
-    camera = camera_row(consecutive_failures=2, failing_since=FIRST_FAILURE)
-    opened = check(camera, fails("refused")).open_outage
+    state = state_row(consecutive_failures=2, failing_since=FIRST_FAILURE)
+    opened = check(state, fails("refused")).open_outage
     assert (opened.camera_id, opened.kind, opened.started_at, opened.error_kind) == (
         1,
         Health.OFFLINE,
@@ -287,6 +293,6 @@ def test_an_offline_outage_starts_at_the_first_failure_with_its_error():
 
 
 def test_a_degraded_outage_starts_now_with_the_reason_and_no_error():
-    opened = check(camera_row(), LOW_FPS).open_outage
+    opened = check(state_row(), LOW_FPS).open_outage
     assert (opened.kind, opened.started_at, opened.error_kind) == (Health.DEGRADED, NOW, "")
     assert opened.reason.startswith("Tốc độ khung hình 5 khung hình/giây thấp hơn")

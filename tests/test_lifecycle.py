@@ -137,23 +137,23 @@ def test_operator_cannot_connect_without_a_recent_pass(state, operator, client, 
     camera = factories.camera()
     if state == "ineligible_offline":
         Camera.objects.filter(pk=camera.pk).update(
-            connection_status=S.INELIGIBLE, health="offline", verdict_eligible=False,
-            verdict_reasons=[{"code": "timeout"}], verdict_at=timezone.now(),
-            verdict_standard=ConnectionStandard.current(), status_reason="Không đọc được",
+            connection_status=S.INELIGIBLE, status_reason="Không đọc được"
+        )
+        camera.write_state(
+            health="offline", verdict_eligible=False, verdict_reasons=[{"code": "timeout"}],
+            verdict_at=timezone.now(), verdict_standard=ConnectionStandard.current(),
             verdict_pending=False,
         )
     elif state != "never_checked":
         camera = factories.passed_check(camera)
         if state == "stale":
             # Three intervals (15 minutes) is the default limit.
-            Camera.objects.filter(pk=camera.pk).update(
-                verdict_at=timezone.now() - datetime.timedelta(minutes=16)
-            )
+            camera.write_state(verdict_at=timezone.now() - datetime.timedelta(minutes=16))
         elif state == "old_standard":
             newer = ConnectionStandard.objects.create(version=99, min_fps=15)
             newer.activate()
         elif state == "pending":
-            Camera.objects.filter(pk=camera.pk).update(verdict_pending=True)
+            camera.write_state(verdict_pending=True)
         elif state == "closed":
             camera.facility.status = FacilityStatus.CLOSED
             camera.facility.save()
@@ -280,8 +280,9 @@ def test_bulk_connect_applies_the_rules_camera_by_camera_and_says_why(operator, 
     good = [factories.passed_check(factories.camera(facility)) for _ in range(3)]
     never = factories.camera(facility, name="Camera chưa kiểm tra", check_enabled=False)
     ineligible = factories.camera(facility, name="Camera không đạt", check_enabled=False)
-    Camera.objects.filter(pk=ineligible.pk).update(
-        connection_status=S.INELIGIBLE, verdict_eligible=False, verdict_pending=False,
+    Camera.objects.filter(pk=ineligible.pk).update(connection_status=S.INELIGIBLE)
+    ineligible.write_state(
+        verdict_eligible=False, verdict_pending=False,
         verdict_reasons=[{"code": "fps", "fps": 5, "min_fps": 10}], verdict_at=timezone.now(),
     )
     # The operator reads province 79 too, but connects only in 01.
@@ -338,7 +339,7 @@ def test_reinstating_queues_a_check_and_starts_over(
         )
     camera.refresh_from_db()
     # The queued check ran (django-q2 runs tasks inline in the tests) and judged the stream.
-    assert camera.check_enabled is True and camera.verdict_eligible is True
+    assert camera.check_enabled is True and camera.state.verdict_eligible is True
     assert camera.connection_status == S.ELIGIBLE
     assert camera.status_reason == ""
     assert [(c.source, c.target) for c in camera.status_changes.order_by("at", "pk")] == [

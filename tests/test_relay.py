@@ -526,11 +526,11 @@ def test_camera_that_redirects_is_ineligible_with_reason_redirect(
     assert not trap.reached
     registered.refresh_from_db()
     target = f"{DENIED}:{trap.port}"
-    assert registered.last_error_kind == "redirect"
+    assert registered.state.last_error_kind == "redirect"
     assert registered.connection_status == ConnectionStatus.INELIGIBLE
-    assert registered.verdict_reasons == [{"code": "redirect", "host": target}]
+    assert registered.state.verdict_reasons == [{"code": "redirect", "host": target}]
     with translation.override("en"):
-        assert reason_text(registered.verdict_reasons[0]) == (
+        assert reason_text(registered.state.verdict_reasons[0]) == (
             f"the camera redirects the stream to {target}, which the portal does not follow; "
             f"enter the stream address on {target} as the camera's address"
         )

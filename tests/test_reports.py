@@ -470,9 +470,9 @@ def test_facility_export_lists_counted_facilities_with_counts_and_focal_person(
 def test_camera_export_has_state_and_uptime_and_never_credentials(client, national, registry):
     from reports.exports import camera_day_model
 
-    first = registry["pv"].cameras.get(connection_status="connected", health="online")
-    first.last_checked_at = timezone.now()
-    first.save()
+    first = registry["pv"].cameras.get(connection_status="connected", state__health="online")
+    first.state.last_checked_at = timezone.now()
+    first.state.save()
     camera_day = camera_day_model()
     if camera_day is not None:
         today = timezone.localdate()
@@ -495,7 +495,7 @@ def test_camera_export_has_state_and_uptime_and_never_credentials(client, nation
     line = next(r for r in rows[1:] if r[3] == first.name)
     assert line[:3] == ["01", "Hà Nội", "Khu cách ly Ký túc xá Pháp Vân"]
     assert line[5:8] == ["Đã kết nối", "", "Trực tuyến"]
-    assert line[9] == timezone.localtime(first.last_checked_at).strftime("%Y-%m-%d %H:%M")
+    assert line[9] == timezone.localtime(first.state.last_checked_at).strftime("%Y-%m-%d %H:%M")
     if camera_day is not None:
         assert line[10] == "95.0"
     unchecked = next(r for r in rows[1:] if r[5] == "Chưa kiểm tra" or r[9] == "")
@@ -632,7 +632,7 @@ def test_province_page_lists_facilities_not_connected_with_reasons(client, hanoi
 
 def _grow(n_facilities, cameras_each=3):
     from cameras.choices import Zone
-    from cameras.models import Camera
+    from cameras.models import Camera, CameraState
     from facilities.models import Facility
 
     provinces = list(Province.objects.order_by("code"))
@@ -645,7 +645,7 @@ def _grow(n_facilities, cameras_each=3):
         )
         for i in range(n_facilities)
     )
-    Camera.objects.bulk_create(
+    cameras = Camera.objects.bulk_create(
         Camera(
             facility=f,
             name=f"Cam {j}",
@@ -653,11 +653,12 @@ def _grow(n_facilities, cameras_each=3):
             stream_url=f"rtsp://10.1.{i % 250}.{j + 1}/s",
             connection_status=ConnectionStatus.REGISTERED if j else ConnectionStatus.INELIGIBLE,
             status_reason="" if j else "Tốc độ khung hình thấp",
-            health=Health.OFFLINE,
-            last_error_kind="timeout",
         )
         for i, f in enumerate(facilities)
         for j in range(cameras_each)
+    )
+    CameraState.objects.filter(camera__in=cameras).update(
+        health=Health.OFFLINE, last_error_kind="timeout"
     )
 
 

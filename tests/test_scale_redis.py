@@ -19,7 +19,7 @@ import pytest
 from django.db import connection
 
 from cameras.choices import Health
-from cameras.models import Camera, CameraDay
+from cameras.models import Camera, CameraDay, CameraState
 from facilities.models import Province
 from facilities.provinces import load_provinces
 from tests import factories
@@ -145,7 +145,8 @@ def test_two_clusters_share_a_sweep_through_redis(transactional_db, rtsp_farm, r
             assert enqueue.returncode == 0, enqueue.stderr[-2000:]
             assert f"'cameras': {CAMERAS}" in enqueue.stdout
             deadline = time.monotonic() + 120
-            while Camera.objects.filter(pk__in=ids, last_checked_at__isnull=True).exists():
+            unchecked = CameraState.objects.filter(camera__in=ids, last_checked_at__isnull=True)
+            while unchecked.exists():
                 for cluster in clusters:
                     if cluster.poll() is not None:
                         pytest.fail(f"a cluster stopped: {cluster.stderr.read()[-2000:]!r}")
@@ -167,7 +168,7 @@ def test_two_clusters_share_a_sweep_through_redis(transactional_db, rtsp_farm, r
     assert redis.Redis.from_url(redis_url).llen("django_q:portal:q") == 0
     assert not OrmQ.objects.exists()
 
-    cameras = Camera.objects.filter(pk__in=ids)
+    cameras = CameraState.objects.filter(camera__in=ids)
     assert set(cameras.values_list("health", flat=True)) == {Health.ONLINE}
     assert set(cameras.values_list("last_width", "last_height")) == {(1280, 720)}
     # One check per camera: the leases kept the two clusters off each other's cameras.

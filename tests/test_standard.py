@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone, translation
 
 from cameras.choices import Zone
-from cameras.models import Camera, ConnectionStandard
+from cameras.models import ConnectionStandard
 from cameras.probe import ProbeResult
 from cameras.standard import MESSAGES, evaluate, reason_text, reasons_text
 from tests import factories
@@ -231,7 +231,7 @@ def _rules(**changes):
 
 def test_editing_the_standard_makes_a_new_active_version(admin_client_vi, superuser, standard):
     camera = factories.camera()
-    Camera.objects.filter(pk=camera.pk).update(
+    camera.write_state(
         verdict_standard=standard, next_check_at=timezone.now() + datetime.timedelta(days=1)
     )
     url = f"/admin/cameras/connectionstandard/{standard.pk}/change/"
@@ -244,7 +244,7 @@ def test_editing_the_standard_makes_a_new_active_version(admin_client_vi, superu
     assert not standard.is_active and standard.min_fps == 10  # history is kept as it was
     # Cameras judged by the old version are due for a check.
     camera.refresh_from_db()
-    assert camera.next_check_at is None
+    assert camera.state.next_check_at is None
 
 
 def test_a_note_alone_does_not_make_a_version(admin_client_vi, standard):

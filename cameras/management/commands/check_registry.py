@@ -21,18 +21,6 @@ from cameras.models import Camera
 from cameras.validators import validate_stream_url
 from portal import text
 
-CAMERA_FIELDS = (
-    "pk",
-    "name",
-    "facility__name",
-    "facility__province__code",
-    "connection_status",
-    "status_reason",
-    "stream_url",
-    "last_ok_at",
-    "verdict_eligible",
-)
-
 
 class Command(BaseCommand):
     help = "Lists cameras and accounts that break the current rules; changes nothing."
@@ -57,7 +45,7 @@ class Command(BaseCommand):
 
     def cameras(self):
         found = []
-        rows = Camera.objects.select_related("facility__province").order_by(
+        rows = Camera.objects.select_related("facility__province", "state").order_by(
             "facility__province__code", "facility__name", "name", "pk"
         )
         for camera in rows.iterator(chunk_size=2000):
