@@ -78,7 +78,12 @@ class CameraAdmin(ScopedAdmin):
         ("facility__province", ScopedProvinceFilter),
     ]
     list_select_related = ["facility__province", "state"]
-    search_fields = ["name", "facility__name", "stream_url", "vendor", "model"]
+    # Name, vendor, model and the facility's text, accents or not (portal/search.py).
+    search_fields = [
+        "search_text__folded_contains",
+        "facility__search_text__folded_contains",
+        "stream_url",
+    ]
     autocomplete_fields = ["facility"]
     readonly_fields = [
         "status_timeline",

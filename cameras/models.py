@@ -16,6 +16,7 @@ from cameras.choices import Codec, ConnectionStatus, Health, SweepTrigger, Zone
 from cameras.validators import authority, validate_stream_url
 from facilities import access
 from portal.fields import EncryptedTextField
+from portal.search import SearchTextField
 
 # Statuses whose reason is kept while they last: it says why the camera is not connected.
 REASON_STATUSES = frozenset(
@@ -81,6 +82,8 @@ class Camera(models.Model):
     password = EncryptedTextField(_("password"), blank=True, default="")
     vendor = models.CharField(_("vendor"), max_length=100, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
+    # "cong chinh" finds "Cổng chính" (portal/search.py).
+    search_text = SearchTextField(sources=["name", "vendor", "model"])
 
     connection_status = models.CharField(
         _("connection status"),
