@@ -323,6 +323,7 @@ def _crawl_as(client, label, urls, findings):
 # --- The crawl --------------------------------------------------------------------------------
 
 
+@pytest.mark.crawl
 @pytest.mark.django_db
 @pytest.mark.urls(__name__)
 def test_no_english_on_any_page_of_any_role_in_vietnamese(registry, finder, settings):
