@@ -47,17 +47,18 @@ class SearchTextField(TextField):
 
     description = "Folded text of other fields, for search"
 
+    # Also the column's default in the database: a row written without this field (an older
+    # migration's model, raw SQL) is still written, and found once saved again.
+    OPTIONS = {"editable": False, "blank": True, "default": "", "db_default": ""}
+
     def __init__(self, *args, sources=(), **kwargs):
         self.sources = tuple(sources)
-        kwargs.setdefault("editable", False)
-        kwargs.setdefault("blank", True)
-        kwargs.setdefault("default", "")
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{**self.OPTIONS, **kwargs})
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["sources"] = list(self.sources)
-        for option, value in (("editable", False), ("blank", True), ("default", "")):
+        for option, value in self.OPTIONS.items():
             if kwargs.get(option) == value:
                 del kwargs[option]
         return name, path, args, kwargs
