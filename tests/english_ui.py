@@ -6,8 +6,8 @@ that ship none, any language's .po file, whose msgids are the English text) and 
 counts when its Vietnamese translation differs from it ("Email" -> "Email" is the same in both),
 when the Vietnamese catalog does not itself use it ("salt" in "Mã salt"), and when it is specific
 enough to mean English: two words or more, or one word of four letters or more ("Save", not
-"No"). A msgid with placeholders counts by its literal pieces ("Change %s" -> "Change"). The
-match is case-sensitive and on whole words.
+"No"). A msgid with placeholders or markup counts by its literal pieces ("Change %s" ->
+"Change"). The match is case-sensitive and on whole words.
 
 What a page shows: the text nodes outside <script> and <style>, and the attributes a person reads
 (title, placeholder, aria-label, alt, and the value of buttons). Values of text inputs are data.
@@ -26,8 +26,9 @@ import django
 from django.apps import apps
 from django.conf import settings
 
-# Placeholders of Python (%s, %(name)s), str.format ({name}) and JavaScript catalogs.
-PLACEHOLDER = re.compile(r"%\(\w+\)[sdrf]|%[sdrf]|\{\w*\}")
+# Placeholders of Python (%s, %(name)s), str.format ({name}) and JavaScript catalogs, and the
+# markup some msgids hold ("<strong>enable</strong>"): what a msgid's pieces are split on.
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdrf]|%[sdrf]|\{\w*\}|<[^>]*>")
 WORD = re.compile(r"[A-Za-z]+")
 SHOWN_ATTRIBUTES = frozenset({"title", "placeholder", "aria-label", "alt"})
 HIDDEN_ELEMENTS = frozenset({"script", "style", "code", "pre", "kbd", "samp"})
@@ -127,9 +128,6 @@ def vietnamese_translations():
 
 def _phrases(msgid):
     """The literal pieces of a msgid worth looking for (see the module docstring)."""
-    if "<" in msgid:
-        # Markup in a msgid is never shown as such; its text pieces are other msgids anyway.
-        return []
     phrases = []
     for piece in PLACEHOLDER.split(" ".join(msgid.split())):
         piece = piece.replace("%%", "%").strip(" :;,")

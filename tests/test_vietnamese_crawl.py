@@ -22,6 +22,7 @@ from pathlib import Path
 
 import django
 import pytest
+from auditlog.models import LogEntry
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -39,6 +40,7 @@ from facilities.models import Province
 from facilities.roles import NATIONAL_OFFICIALS_GROUP
 from portal import urls as portal_urls
 from portal.account_events import record_event
+from portal.models import AccountEvent
 from reports.models import DailySnapshot
 from reports.snapshot import take_snapshot
 from tests import english_ui, factories
@@ -148,11 +150,6 @@ def registry(monkeypatch, django_user_model):
     OrmQ.objects.create(key="portal", payload=SignedPackage.dumps(queued), lock=now)
     if not Schedule.objects.exists():
         Schedule.objects.create(func="cameras.tasks.sweep", name="quet-camera")
-
-    from auditlog.models import LogEntry
-
-    from portal.models import AccountEvent
-
     objects = {
         "facilities.province": facility.province,
         "facilities.facility": facility,
@@ -203,7 +200,7 @@ def _model_pages(objects):
     return pages
 
 
-def crawl_urls(accounts, objects):
+def crawl_urls(objects):
     """Every URL to open, from the resolver; fails on a URL it cannot fill."""
     facility = objects["facilities.facility"]
     user = objects["auth.user"]
@@ -240,7 +237,7 @@ def crawl_urls(accounts, objects):
 
 
 @pytest.fixture
-def finder(registry):
+def finder(db):
     # Django writes permission names in English when it creates them: English UI text too.
     extra = [PROBE_MESSAGE, NATIONAL_OFFICIALS_GROUP]
     extra += Permission.objects.values_list("name", flat=True)
@@ -329,7 +326,7 @@ def _crawl_as(client, label, urls, findings):
 def test_no_english_on_any_page_of_any_role_in_vietnamese(registry, finder, settings):
     accounts, objects = registry
     findings = Findings(finder, _data_patterns())
-    urls = crawl_urls(accounts, objects)
+    urls = crawl_urls(objects)
     missing = "/khong-co-trang-nay/"
 
     _crawl_as(Client(raise_request_exception=False), "anonymous", urls + [missing], findings)
@@ -373,9 +370,9 @@ def test_no_english_on_any_page_of_any_role_in_vietnamese(registry, finder, sett
     client.force_login(accounts["national administrator"])
     catalog = client.get(reverse("admin:jsi18n")).content.decode()
     admin_locale = Path(django.__file__).parent / "contrib" / "admin" / "locale"
-    missing = english_ui.untranslated_javascript(catalog, admin_locale)
-    if missing:
-        findings.pages["admin JavaScript catalog"] = missing
+    untranslated = english_ui.untranslated_javascript(catalog, admin_locale)
+    if untranslated:
+        findings.pages["admin JavaScript catalog"] = untranslated
 
     assert findings.count > 600
     assert not findings.pages, (
