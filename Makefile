@@ -39,6 +39,9 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 
+# The djangojs domain holds the admin's JavaScript strings its own catalog lacks
+# (static/portal/third_party_strings.js).
 messages: install
 	$(PY) manage.py makemessages --locale vi --ignore .venv --ignore var --ignore staticfiles
+	$(PY) manage.py makemessages --domain djangojs --locale vi --ignore .venv --ignore var --ignore staticfiles
 	$(PY) manage.py compilemessages --locale vi --ignore .venv

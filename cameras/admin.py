@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cameras import bulk, health, lifecycle, tasks
+from cameras.choices import ErrorKind
 from cameras.forms import CameraForm
 from cameras.importer import CameraImporter
 from cameras.models import Camera, CameraState, ConnectionStandard
@@ -77,7 +78,12 @@ class CameraAdmin(ScopedAdmin):
         ("facility__province", ScopedProvinceFilter),
     ]
     list_select_related = ["facility__province", "state"]
-    search_fields = ["name", "facility__name", "stream_url", "vendor", "model"]
+    # Name, vendor, model and the facility's text, accents or not (portal/search.py).
+    search_fields = [
+        "search_text__folded_contains",
+        "facility__search_text__folded_contains",
+        "stream_url",
+    ]
     autocomplete_fields = ["facility"]
     readonly_fields = [
         "status_timeline",
@@ -89,8 +95,7 @@ class CameraAdmin(ScopedAdmin):
         "resolution",
         "last_fps",
         "last_ttff_ms",
-        "last_error_kind",
-        "last_error_message",
+        "last_error",
         "last_checked_at",
         "last_keyframe_interval_s",
         "last_bitrate_kbps",
@@ -138,8 +143,7 @@ class CameraAdmin(ScopedAdmin):
                     "last_ttff_ms",
                     "last_keyframe_interval_s",
                     "last_bitrate_kbps",
-                    "last_error_kind",
-                    "last_error_message",
+                    "last_error",
                     "verdict",
                     "verdict_standard",
                     "verdict_at",
@@ -345,8 +349,6 @@ class CameraAdmin(ScopedAdmin):
     last_ttff_ms = state_field("last_ttff_ms")
     last_keyframe_interval_s = state_field("last_keyframe_interval_s")
     last_bitrate_kbps = state_field("last_bitrate_kbps")
-    last_error_kind = state_field("last_error_kind")
-    last_error_message = state_field("last_error_message")
     verdict_at = state_field("verdict_at")
 
     @admin.display(description=_("resolution"))
@@ -388,6 +390,12 @@ class CameraAdmin(ScopedAdmin):
                 ),
             ),
         )
+
+    @admin.display(description=_("last error"))
+    def last_error(self, obj):
+        # The kind's name, never the probe's English sentence; the verdict below says what to do.
+        kind = obj.state.last_error_kind
+        return dict(ErrorKind.choices).get(kind, kind) if kind else "-"
 
     @admin.display(description=_("verdict"))
     def verdict(self, obj):

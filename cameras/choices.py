@@ -48,3 +48,22 @@ class SweepTrigger(models.TextChoices):
     SCHEDULE = "schedule", _("Schedule")
     COMMAND = "command", _("Command")
     REQUEST = "request", _("On request")
+
+
+class ErrorKind(models.TextChoices):
+    """Why a check failed, as a machine key (cameras/probe.py's ERROR_KINDS, and "denied" when
+    the address was refused before probing), stored with the camera and named here in the
+    reader's language. The probe's own English sentence stays in the logs."""
+
+    UNAUTHORIZED = "unauthorized", _("Wrong user name or password")
+    FORBIDDEN = "forbidden", _("Access to the stream refused")
+    NOT_FOUND = "not_found", _("No stream at this path")
+    BUSY = "busy", _("Camera busy (viewer limit reached)")
+    SERVER_ERROR = "server_error", _("Camera reported an internal error")
+    REFUSED = "refused", _("Connection refused")
+    DNS = "dns", _("Host name not found")
+    TIMEOUT = "timeout", _("No answer in time")
+    NO_VIDEO = "no_video", _("No video received")
+    REDIRECT = "redirect", _("Redirected to another address")
+    INVALID = "invalid", _("Not a readable RTSP stream")
+    DENIED = "denied", _("Address not allowed")

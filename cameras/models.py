@@ -16,6 +16,7 @@ from cameras.choices import Codec, ConnectionStatus, Health, SweepTrigger, Zone
 from cameras.validators import authority, validate_stream_url
 from facilities import access
 from portal.fields import EncryptedTextField
+from portal.search import SearchTextField
 
 # Statuses whose reason is kept while they last: it says why the camera is not connected.
 REASON_STATUSES = frozenset(
@@ -81,6 +82,8 @@ class Camera(models.Model):
     password = EncryptedTextField(_("password"), blank=True, default="")
     vendor = models.CharField(_("vendor"), max_length=100, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
+    # "cong chinh" finds "Cổng chính" (portal/search.py).
+    search_text = SearchTextField(sources=["name", "vendor", "model"])
 
     connection_status = models.CharField(
         _("connection status"),
@@ -324,7 +327,7 @@ class CameraState(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.camera_id} {self.health}"
+        return f"{self.camera_id} {self.get_health_display()}"
 
     @property
     def resolution(self):
@@ -378,7 +381,9 @@ class CameraStatusChange(models.Model):
         indexes = [models.Index(fields=["camera", "at"], name="cameras_statuschange_cam_idx")]
 
     def __str__(self):
-        return f"{self.camera_id} {self.source} -> {self.target} {self.at:%Y-%m-%d %H:%M}"
+        # Shown in the admin (a camera's deletion lists its history): labels, not status keys.
+        source, target = self.get_source_display(), self.get_target_display()
+        return f"{self.camera_id} {source} -> {target} {self.at:%Y-%m-%d %H:%M}"
 
 
 class ConnectionStandardQuerySet(models.QuerySet):
@@ -571,7 +576,7 @@ class CameraOutage(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.camera_id} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.camera_id} {self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class CameraDay(models.Model):

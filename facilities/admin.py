@@ -28,7 +28,7 @@ class ProvinceAdmin(ScopedAdmin):
         "connected_count",
     ]
     list_filter = ["region", "operator", "active"]
-    search_fields = ["code", "name", "name_en"]
+    search_fields = ["code", "search_text__folded_contains"]
     ordering = ["code"]
 
     def has_add_permission(self, request):
@@ -87,7 +87,8 @@ class FacilityAdmin(ScopedAdmin):
         "kind",
     ]
     list_select_related = ["province"]
-    search_fields = ["name", "district", "address", "managing_agency", "focal_name"]
+    # Name, district, address, managing agency, focal person, accents or not (portal/search.py).
+    search_fields = ["search_text__folded_contains"]
     autocomplete_fields = ["province"]
     fk_scopes = {"province": (Province, access.CHANGE)}
     fieldsets = [

@@ -11,6 +11,7 @@ from facilities import (
 )
 from facilities.choices import FacilityKind, FacilityStatus, Operator, Region
 from facilities.perms import VIEW_ALL, Role
+from portal.search import SearchTextField
 
 
 class ProvinceQuerySet(models.QuerySet):
@@ -42,6 +43,8 @@ class Province(models.Model):
     region = models.CharField(_("region"), max_length=10, choices=Region.choices)
     operator = models.CharField(_("operator"), max_length=10, choices=Operator.choices)
     active = models.BooleanField(_("active"), default=True)
+    # "ha noi" finds "Hà Nội" (portal/search.py).
+    search_text = SearchTextField(sources=["name", "name_en"])
 
     objects = ProvinceQuerySet.as_manager()
 
@@ -119,6 +122,9 @@ class Facility(models.Model):
     focal_email = models.EmailField(_("focal person's e-mail"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    search_text = SearchTextField(
+        sources=["name", "district", "address", "managing_agency", "focal_name"]
+    )
 
     objects = FacilityQuerySet.as_manager()
 

@@ -9,6 +9,7 @@ import json
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -20,13 +21,15 @@ from django.db.models import OuterRef, Subquery
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from facilities import access, audit_scope
 from facilities.models import Province
-from facilities.roles import check_new_username
+from facilities.roles import NATIONAL_OFFICIALS_GROUP, check_new_username
 from portal import admin_scope
 from portal.models import AccountEvent
+from portal.permission_names import permission_choice
 from portal.text import CleanTextMixin, CleanTextModelForm
 
 
@@ -339,6 +342,31 @@ def _family_name_first(names):
     return names
 
 
+# Groups the portal creates, by their stored name (the key code finds them by), in the reader's
+# language.
+GROUP_LABELS = {NATIONAL_OFFICIALS_GROUP: _("National officials")}
+
+
+def group_label(group):
+    return str(GROUP_LABELS.get(group.name, group.name))
+
+
+class GroupFilter(admin.RelatedFieldListFilter):
+    """The user list's group filter, with the groups' translated names."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(group.pk, group_label(group)) for group in Group.objects.order_by("name")]
+
+
+def _translated_choices(formfield, db_field):
+    """Permissions and groups listed in the reader's language (their stored names are English)."""
+    if db_field.name in ("permissions", "user_permissions"):
+        formfield.label_from_instance = permission_choice
+    elif db_field.name == "groups":
+        formfield.label_from_instance = group_label
+    return formfield
+
+
 @admin.register(User)
 class AccountAdmin(UserAdmin):
     add_form = AccountCreationForm
@@ -348,8 +376,30 @@ class AccountAdmin(UserAdmin):
         (title, {**options, "fields": _family_name_first(options["fields"])})
         for title, options in UserAdmin.fieldsets
     ]
+    list_filter = ["is_staff", "is_superuser", "is_active", ("groups", GroupFilter)]
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _translated_choices(formfield, db_field)
 
 
 @admin.register(Group)
 class AccountGroupAdmin(GroupAdmin):
     form = CleanTextModelForm
+    list_display = ["name_shown"]
+
+    @admin.display(description=_("name"), ordering="name")
+    def name_shown(self, obj):
+        return group_label(obj)
+
+    def action_checkbox(self, obj):
+        # Django's row checkbox, read out by screen readers with the group's translated name
+        # (Django's own names the row by str(group), the stored English name).
+        name = format_html(gettext("Select this object for an action - {}"), group_label(obj))
+        attrs = {"class": "action-select", "aria-label": name}
+        checkbox = forms.CheckboxInput(attrs, check_test=lambda value: False)
+        return checkbox.render(admin.helpers.ACTION_CHECKBOX_NAME, str(obj.pk))
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _translated_choices(formfield, db_field)

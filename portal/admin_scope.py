@@ -115,23 +115,29 @@ class NationalAdminOnly:
     """Admin pages of third-party apps (accounts, task queue, lock-outs): national administrators.
 
     Their stock permission checks load every model permission of the account on each admin
-    page (two queries) only to answer "no" for everyone else; a superuser check answers alike.
+    page (two queries) only to answer "no" for everyone else, so the superuser check comes
+    first; the stock check still has its say for superusers, where it is free and may refuse
+    (django-q2 adds no task by hand: its add page would fail).
     """
 
     def has_module_permission(self, request):
         return access.is_national_admin(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return access.is_national_admin(request.user)
+        return access.is_national_admin(request.user) and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request):
-        return access.is_national_admin(request.user)
+        return access.is_national_admin(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):
-        return access.is_national_admin(request.user)
+        return access.is_national_admin(request.user) and super().has_change_permission(
+            request, obj
+        )
 
     def has_delete_permission(self, request, obj=None):
-        return access.is_national_admin(request.user)
+        return access.is_national_admin(request.user) and super().has_delete_permission(
+            request, obj
+        )
 
 
 class PortalAdminSite(admin.AdminSite):

@@ -35,6 +35,7 @@ from portal.account_events import REDACTED, record_event
 from portal.actor import current_actor, current_context, is_system
 from portal.audit_retention import ensure_retention_schedule
 from portal.models import ImmutableRecordError
+from portal.search import SearchTextField
 
 REDACT_CALLABLE = "portal.auditlog_setup.redact"
 # Per model: the fields whose change alone never makes an entry (names and attnames), and the
@@ -60,6 +61,7 @@ def register(model, *, exclude=(), redact=(), m2m=(), people_only=False):
     """Audit every change of `model` (idempotent); called from the model's AppConfig.ready().
 
     exclude:     fields whose changes are not recorded (machine-written state, timestamps);
+                 search texts (portal/search.py) never are;
     redact:      fields recorded as changed without their values (secrets);
     m2m:         many-to-many fields whose additions and removals are recorded;
     people_only: record only what a person does, not the system account nor nobody (a snapshot
@@ -67,6 +69,11 @@ def register(model, *, exclude=(), redact=(), m2m=(), people_only=False):
     """
     if auditlog.contains(model):
         return
+    # Derived from audited fields (portal/search.py): it changes with them, never alone.
+    exclude = [
+        *exclude,
+        *(f.name for f in model._meta.concrete_fields if isinstance(f, SearchTextField)),
+    ]
     excluded = _fields(model, exclude, "excludes")
     masked = _fields(model, redact, "redacts")
     # Reverse relations (a facility's cameras...) would appear in every creation entry as

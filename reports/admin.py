@@ -25,7 +25,7 @@ class DailySnapshotAdmin(admin.ModelAdmin):
     ]
     list_filter = ["day", "operator", "region"]
     date_hierarchy = "day"
-    search_fields = ["province__name", "province__code"]
+    search_fields = ["province__search_text__folded_contains", "province__code"]
     list_select_related = ["province"]
 
     def get_queryset(self, request):

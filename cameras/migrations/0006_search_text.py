@@ -1,0 +1,35 @@
+"""Cameras keep the folded text of their name, vendor and model for accent-insensitive search
+(portal/search.py); existing rows get it as a save writes it (the field's pre_save)."""
+
+import portal.search
+from django.db import migrations
+
+
+def fill_search_text(apps, schema_editor):
+    model = apps.get_model("cameras", "Camera")
+    field = model._meta.get_field("search_text")
+    rows = model.objects.only("pk", *field.sources).order_by("pk")
+    batch = []
+    for row in rows.iterator(chunk_size=2000):
+        field.pre_save(row, add=False)
+        batch.append(row)
+        if len(batch) == 2000:
+            model.objects.bulk_update(batch, ["search_text"])
+            batch = []
+    model.objects.bulk_update(batch, ["search_text"])
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("cameras", "0005_camera_state"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="camera",
+            name="search_text",
+            field=portal.search.SearchTextField(sources=["name", "vendor", "model"]),
+        ),
+        migrations.RunPython(fill_search_text, migrations.RunPython.noop),
+    ]

@@ -1,0 +1,81 @@
+"""Search ignores accents and case: "ha noi" finds "Hà Nội" in the lists of the admin."""
+
+import importlib
+import unicodedata
+
+import pytest
+from auditlog.models import LogEntry
+from django.apps import apps
+from django.urls import reverse
+
+from cameras.models import Camera
+from facilities.models import Facility, Province
+from portal.search import fold
+from tests import factories
+
+
+def test_fold_writes_text_as_it_is_typed_without_accents():
+    assert fold("Đà Nẵng") == "da nang"
+    assert fold("THỪA THIÊN HUẾ") == "thua thien hue"
+    assert fold("Ưu tiên Ở Ấp Ỷ Ạ") == "uu tien o ap y a"
+    assert fold(unicodedata.normalize("NFD", "Hà Nội")) == "ha noi"
+    assert fold(None) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["ha noi", "HA NOI", "Hà Nội", "hà nội", "ha nội"])
+def test_a_name_is_found_however_its_accents_are_typed(typed):
+    factories.facility("01", name="Khu cách ly Hà Nội")
+    factories.facility("01", name="Khu cách ly Hà Nam")
+    found = Facility.objects.filter(search_text__folded_contains=typed)
+    assert list(found.values_list("name", flat=True)) == ["Khu cách ly Hà Nội"]
+
+
+@pytest.mark.django_db
+def test_like_wildcards_typed_in_a_search_are_plain_characters():
+    factories.facility("01", name="Khu cách ly Đông Anh")
+    assert not Facility.objects.filter(search_text__folded_contains="_").exists()
+    assert not Facility.objects.filter(search_text__folded_contains="%").exists()
+
+
+@pytest.mark.django_db
+def test_the_search_text_follows_every_save_and_bulk_create_and_is_not_audited():
+    facility = factories.facility("01", name="Khu cách ly Sóc Sơn", district="Sóc Sơn")
+    assert facility.search_text == "khu cach ly soc son\nsoc son"
+    facility.name = "Ký túc xá Phùng Khoang"
+    facility.save()
+    assert Facility.objects.get(pk=facility.pk).search_text == "ky tuc xa phung khoang\nsoc son"
+    # The CSV import of cameras creates them with bulk_create.
+    Camera.objects.bulk_create(
+        [Camera(facility=facility, name="Cổng sau", zone="gate", stream_url="rtsp://10.0.0.9/a")]
+    )
+    assert Camera.objects.get(name="Cổng sau").search_text == "cong sau"
+    changes = LogEntry.objects.get_for_object(facility).values_list("changes", flat=True)
+    assert changes and not any("search_text" in str(change) for change in changes)
+
+
+@pytest.mark.django_db
+def test_the_migrations_fill_the_search_text_of_existing_rows():
+    facility = factories.facility("01", name="Khu cách ly Hà Nội")
+    Facility.objects.update(search_text="")
+    Province.objects.update(search_text="")
+    importlib.import_module("facilities.migrations.0003_search_text").fill_search_text(apps, None)
+    assert Facility.objects.get(pk=facility.pk).search_text == "khu cach ly ha noi"
+    assert Province.objects.get(code="48").search_text == "da nang\nda nang"
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_find_provinces_facilities_and_cameras_without_accents(admin_client_vi):
+    hoi_an = factories.facility("49", name="Khu cách ly Hội An")
+    factories.camera(hoi_an, name="Cổng chính")
+    factories.facility("01", name="Khu cách ly Sóc Sơn")
+
+    def found(changelist, typed):
+        response = admin_client_vi.get(reverse(f"admin:{changelist}_changelist"), {"q": typed})
+        return [str(row) for row in response.context["cl"].result_list]
+
+    assert found("facilities_province", "quang nam") == ["49 Quảng Nam"]
+    assert found("facilities_facility", "hoi an") == ["Khu cách ly Hội An"]
+    # A camera by its facility's name, and by its own.
+    assert found("cameras_camera", "hoi an") == ["Cổng chính"]
+    assert found("cameras_camera", "cong chinh") == ["Cổng chính"]
