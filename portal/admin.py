@@ -119,6 +119,8 @@ class ObjectTypeFilter(admin.SimpleListFilter):
 
 
 def _province_name():
+    # The name of the province of an entry the reader's scope already admitted (annotated on the
+    # scoped list); province names are public reference data, so no second scope is needed.
     return Subquery(Province.objects.filter(pk=OuterRef("province_ref")).values("name")[:1])
 
 
