@@ -18,6 +18,7 @@ urlpatterns = [
 ]
 
 # The error pages in the portal's layout and language, for the admin's URLs as well.
+handler400 = views.bad_request
 handler403 = views.permission_denied
 handler404 = views.page_not_found
 handler500 = views.server_error

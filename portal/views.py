@@ -1,6 +1,7 @@
 """Landing page (sends each account where it belongs) and the error pages."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpResponseServerError
 from django.middleware import csrf
 from django.shortcuts import redirect, render
@@ -49,6 +50,20 @@ def _back_url(request):
 def _error_page(request, template, status, reason=""):
     context = {"reason": reason, "back_url": _back_url(request)}
     return render(request, template, context, status=status)
+
+
+def bad_request(request, exception):
+    """400: a request the portal refused as malformed or suspicious. The exception's text is for
+    the log (it can name hosts or fields), except the one case a person causes by normal work:
+    a form with more fields than the server accepts (thousands of rows ticked at once)."""
+    if isinstance(exception, TooManyFieldsSent):
+        reason = _(
+            "The form sent more fields than the portal accepts at once. Select fewer rows, or "
+            "select all the list's rows across its pages, then send it again."
+        )
+    else:
+        reason = ""
+    return _error_page(request, "400.html", 400, reason)
 
 
 def permission_denied(request, exception):

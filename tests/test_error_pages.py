@@ -197,6 +197,37 @@ def test_a_refused_form_says_what_to_do(hanoi_admin, visit_first, headers, expec
     assert HOME_LINK_VI in html
 
 
+# --- 400 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_too_many_ticked_rows_is_a_vietnamese_page_that_says_what_to_do(
+    client, hanoi_admin, settings
+):
+    # A form over Django's field limit (thousands of rows ticked in a list) is a 400; the person
+    # learns what to do, not "Bad Request (400)".
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    client.force_login(hanoi_admin)
+    fields = {f"f{i}": "1" for i in range(10)}
+    response = client.post(reverse("delegation"), fields)
+    html = _page(response)
+    assert response.status_code == 400
+    assert _in_portal_layout(html)
+    assert "<h1>Yêu cầu không được chấp nhận</h1>" in html
+    assert "Hãy chọn ít dòng hơn" in html
+    assert HOME_LINK_VI in html
+
+
+@pytest.mark.django_db
+def test_a_suspicious_request_shows_no_internal_detail(client, settings):
+    # A host outside ALLOWED_HOSTS: Django's message names it; the page does not.
+    response = client.get("/", HTTP_HOST="evil.example")
+    html = _page(response)
+    assert response.status_code == 400
+    assert "evil.example" not in html
+    assert "Yêu cầu không được chấp nhận" in html
+
+
 # --- 500 -------------------------------------------------------------------------------------
 
 
