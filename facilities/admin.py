@@ -1,4 +1,8 @@
 from django.contrib import admin
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from cameras.choices import ConnectionStatus
@@ -6,15 +10,21 @@ from cameras.models import Camera
 from facilities import access
 from facilities.importer import FacilityImporter
 from facilities.models import Facility, Province
-from portal.admin_scope import ScopedAdmin, ScopedProvinceFilter
+from portal.admin_scope import ScopedAdmin, ScopedProvinceFilter, can
 from portal.badges import badge
 from portal.import_views import import_urls
 from portal.query import count_of
+from reports import facility_summary
+
+# The province's contact at its Department of Information and Communications: the only fields of
+# a province its province admins edit (the others come from the official list).
+CONTACT_FIELDS = ["contact_name", "contact_title", "contact_phone", "contact_email"]
 
 
 @admin.register(Province)
 class ProvinceAdmin(ScopedAdmin):
-    """Provinces come from the official list: only national administrators edit them."""
+    """Provinces come from the official list: only national administrators edit them, except
+    the contact person, which the province's own admins keep up to date."""
 
     list_display = [
         "code",
@@ -30,12 +40,27 @@ class ProvinceAdmin(ScopedAdmin):
     list_filter = ["region", "operator", "active"]
     search_fields = ["code", "search_text__folded_contains"]
     ordering = ["code"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "name_en", "region", "operator", "active"]}),
+        (_("Contact at the Department of Information and Communications"),
+         {"fields": CONTACT_FIELDS}),
+    ]
 
     def has_add_permission(self, request):
         return access.is_national_admin(request.user)
 
-    def has_change_permission(self, request, obj=None):
-        return access.is_national_admin(request.user)
+    # Changing: the scope's "change" on that province (its province admins, national
+    # administrators: ScopedAdmin), limited to the contact fields below for province admins.
+
+    def get_readonly_fields(self, request, obj=None):
+        if access.is_national_admin(request.user):
+            return super().get_readonly_fields(request, obj)
+        return [
+            name
+            for _title, options in self.fieldsets
+            for name in options["fields"]
+            if name not in CONTACT_FIELDS
+        ]
 
     def get_queryset(self, request):
         facilities = Facility.objects.restrict(request.user, access.VIEW)
@@ -66,6 +91,33 @@ class ProvinceAdmin(ScopedAdmin):
         return obj.connected_total
 
 
+class PlannedFilter(admin.SimpleListFilter):
+    """Facilities whose registered cameras differ from the planned number (FacilityAdmin's
+    `registered_total` annotation: a condition in the list query, no query of its own)."""
+
+    title = _("registered against planned cameras")
+    parameter_name = "planned"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("differs", _("Registered differs from planned")),
+            (facility_summary.FEWER, _("Fewer registered than planned")),
+            (facility_summary.MORE, _("More registered than planned")),
+            (facility_summary.AS_PLANNED, _("As planned")),
+        ]
+
+    def queryset(self, request, queryset):
+        planned = F("planned_cameras")
+        conditions = {
+            "differs": ~Q(registered_total=planned),
+            facility_summary.FEWER: Q(registered_total__lt=planned),
+            facility_summary.MORE: Q(registered_total__gt=planned),
+            facility_summary.AS_PLANNED: Q(registered_total=planned),
+        }
+        condition = conditions.get(self.value())
+        return queryset if condition is None else queryset.filter(condition)
+
+
 @admin.register(Facility)
 class FacilityAdmin(ScopedAdmin):
     change_list_template = "admin/import_change_list.html"
@@ -74,8 +126,7 @@ class FacilityAdmin(ScopedAdmin):
         "province",
         "kind",
         "status_badge",
-        "planned_cameras",
-        "camera_count",
+        "registered_of_planned",
         "connected_count",
         "focal_name",
     ]
@@ -85,6 +136,7 @@ class FacilityAdmin(ScopedAdmin):
         "province__operator",
         "status",
         "kind",
+        PlannedFilter,
     ]
     list_select_related = ["province"]
     # Name, district, address, managing agency, focal person, accents or not (portal/search.py).
@@ -110,20 +162,63 @@ class FacilityAdmin(ScopedAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                camera_total=count_of(cameras, "facility"),
+                registered_total=count_of(facility_summary.registered(cameras), "facility"),
                 connected_total=count_of(
                     cameras.filter(connection_status=ConnectionStatus.CONNECTED), "facility"
                 ),
             )
         )
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context.update(self._cameras_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _cameras_context(self, request, facility):
+        """The facility's cameras in the user's scope, their summary, the province's contact and
+        the link to add a camera here (for those who may): one query for the cameras."""
+        cameras = list(
+            Camera.objects.restrict(request.user, access.VIEW)
+            .filter(facility=facility)
+            .select_related("state")
+            .only(
+                "id", "name", "zone", "connection_status", "status_reason", "facility_id",
+                "state__health", "state__last_checked_at",
+            )
+            .order_by("name")
+        )
+        camera_admin = self.admin_site._registry.get(Camera)
+        # The camera form offers only facilities the user may change (CameraAdmin.fk_scopes).
+        may_add = (
+            camera_admin is not None
+            and camera_admin.has_add_permission(request)
+            and can(request, access.CHANGE, facility)
+        )
+        add_url = None
+        if may_add:
+            add_url = "{}?{}".format(
+                reverse("admin:cameras_camera_add"), urlencode({"facility": facility.pk})
+            )
+        return {
+            "facility_cameras": cameras,
+            "summary": facility_summary.summarise(cameras, facility.planned_cameras),
+            "add_camera_url": add_url,
+            "province": facility.province,
+        }
+
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
         return badge(obj.status, obj.get_status_display())
 
-    @admin.display(description=_("cameras"), ordering="camera_total")
-    def camera_count(self, obj):
-        return obj.camera_total
+    @admin.display(description=_("registered / planned"), ordering="registered_total")
+    def registered_of_planned(self, obj):
+        figures = f"{obj.registered_total} / {obj.planned_cameras}"
+        key = facility_summary.comparison(obj.registered_total, obj.planned_cameras)
+        if key == facility_summary.AS_PLANNED:
+            return figures
+        return format_html(
+            '{} {}', figures, badge(key, facility_summary.COMPARISON_SHORT_TEXT[key])
+        )
 
     @admin.display(description=_("connected"), ordering="connected_total")
     def connected_count(self, obj):

@@ -28,6 +28,12 @@ class FacilityQuerySet(models.QuerySet):
         )
 
 
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 .\-]{7,18}[0-9]$",
+    _("Enter a phone number of 9 to 20 digits, for example 0912 345 678 or +84 912 345 678."),
+)
+
+
 class Province(models.Model):
     """A province or centrally-run city of 2021, with the operator that connects its cameras."""
 
@@ -43,6 +49,26 @@ class Province(models.Model):
     region = models.CharField(_("region"), max_length=10, choices=Region.choices)
     operator = models.CharField(_("operator"), max_length=10, choices=Operator.choices)
     active = models.BooleanField(_("active"), default=True)
+    # Whom facilities and operators call about the province's cameras: the provincial Department
+    # of Information and Communications. Its province admins keep these four up to date (and
+    # only these: the fields above come from the official list).
+    contact_name = models.CharField(
+        _("contact person"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "At the provincial Department of Information and Communications: shown to the "
+            "province's facilities as the person to call."
+        ),
+    )
+    contact_title = models.CharField(_("contact person's title"), max_length=200, blank=True)
+    contact_phone = models.CharField(
+        _("contact person's phone"),
+        max_length=20,
+        blank=True,
+        validators=[phone_validator],
+    )
+    contact_email = models.EmailField(_("contact person's e-mail"), blank=True)
     # "ha noi" finds "Hà Nội" (portal/search.py).
     search_text = SearchTextField(sources=["name", "name_en"])
 
@@ -63,11 +89,11 @@ class Province(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
-
-phone_validator = RegexValidator(
-    r"^\+?[0-9][0-9 .\-]{7,18}[0-9]$",
-    _("Enter a phone number of 9 to 20 digits, for example 0912 345 678 or +84 912 345 678."),
-)
+    @property
+    def has_contact(self):
+        return any(
+            (self.contact_name, self.contact_title, self.contact_phone, self.contact_email)
+        )
 
 
 class Facility(models.Model):

@@ -9,6 +9,7 @@ from facilities import access
 from facilities.models import Facility
 from portal.account_events import record_event
 from portal.query import count_of
+from reports import facility_summary
 
 
 @login_required
@@ -38,7 +39,7 @@ def facility_detail(request, pk):
     facility = get_object_or_404(
         Facility.objects.restrict(request.user, access.VIEW).select_related("province"), pk=pk
     )
-    cameras = (
+    cameras = list(
         Camera.objects.restrict(request.user, access.VIEW)
         .filter(facility=facility)
         .select_related("state")
@@ -49,6 +50,11 @@ def facility_detail(request, pk):
         .order_by("name")
     )
     record_event("view", request, target=facility)
-    return render(
-        request, "facilities/facility_detail.html", {"facility": facility, "cameras": cameras}
-    )
+    context = {
+        "facility": facility,
+        "province": facility.province,
+        "cameras": cameras,
+        # Counted from the list above: the summary costs no query.
+        "summary": facility_summary.summarise(cameras, facility.planned_cameras),
+    }
+    return render(request, "facilities/facility_detail.html", context)

@@ -8,6 +8,7 @@ admin site keeps the third-party apps' admin pages for national administrators.
 """
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models.base import ModelBase
 from django.utils.translation import gettext_lazy as _
 
@@ -78,6 +79,26 @@ class ScopedAdmin(admin.ModelAdmin):
             field.error_messages["invalid_choice"] = self.out_of_scope_message
             return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        """The add form's initial values from the address (`?facility=12`, as the facility page's
+        "Add a camera" link gives), keeping a scoped foreign key only when it names an object the
+        user may choose: another province's id pre-fills nothing, and a malformed one ("abc"),
+        which the autocomplete widget would look up as is and fail on, is dropped too."""
+        initial = super().get_changeform_initial_data(request)
+        for name, (model, action) in self.fk_scopes.items():
+            if name not in initial:
+                continue
+            try:
+                pk = model._meta.pk.to_python(initial[name])
+            except (TypeError, ValidationError):
+                pk = None
+            choosable = model.objects.restrict(request.user, action)
+            if pk is None or not choosable.filter(pk=pk).exists():
+                del initial[name]
+            else:
+                initial[name] = pk
+        return initial
 
     def get_actions(self, request):
         actions = super().get_actions(request)

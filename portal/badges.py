@@ -20,6 +20,10 @@ COLOURS = {
     "preparing": "blue",
     "active": "green",
     "closed": "dark",
+    # registered cameras against the planned number (reports/facility_summary.py)
+    "fewer": "amber",
+    "more": "orange",
+    "as_planned": "green",
 }
 
 
