@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_field, unquote
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -39,6 +40,9 @@ NOT_CHECKED = _(
     "This camera is not checked: its checks are turned off, it is decommissioned or its "
     "facility is closed."
 )
+
+# The credential inputs of the camera form, which operators never see.
+CREDENTIAL_INPUTS = ("username", "password", "password_token", "clear_password")
 
 # What an operator engineer may edit on a camera of its province (through the lifecycle).
 CONNECTION_FIELDS = ["connection_status", "status_reason"]
@@ -128,7 +132,16 @@ class CameraAdmin(ScopedAdmin):
         (None, {"fields": ["facility", "name", "zone", "vendor", "model"]}),
         (
             _("Stream"),
-            {"fields": ["stream_url", "username", "password", "clear_password", "check_enabled"]},
+            {
+                "fields": [
+                    "stream_url",
+                    "username",
+                    "password",
+                    "password_token",
+                    "clear_password",
+                    "check_enabled",
+                ]
+            },
         ),
         (
             _("Connection"),
@@ -192,9 +205,10 @@ class CameraAdmin(ScopedAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
-            # A new camera starts as registered; its first check decides the rest.
+            # A new camera starts as registered; its first check decides the rest, and it has
+            # no stored credentials to remove.
             return [
-                (name, opts)
+                (name, {**opts, "fields": [f for f in opts["fields"] if f != "clear_password"]})
                 for name, opts in fieldsets
                 if name not in (_("Connection"), _("Last check"), _("Record"))
             ]
@@ -202,7 +216,7 @@ class CameraAdmin(ScopedAdmin):
             # Operators never see (even masked) credential inputs.
             return [
                 (name, {**opts, "fields": [f for f in opts["fields"] if f not in
-                                           ("username", "password", "clear_password")]})
+                                           CREDENTIAL_INPUTS]})
                 for name, opts in fieldsets
             ]
         return fieldsets
@@ -213,8 +227,12 @@ class CameraAdmin(ScopedAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         if self._connection_only(request, obj):
             # Declared form fields survive the admin's field list: drop the credential inputs.
-            for name in ("username", "password", "clear_password"):
+            for name in CREDENTIAL_INPUTS:
                 form.base_fields.pop(name, None)
+        if obj is None:
+            form.base_fields.pop("clear_password", None)
+        # A password carried over a failed save is sealed for this account only (CameraForm).
+        form.password_owner_id = request.user.pk
         if obj is not None:
             roles = self._roles(request, obj)
             # The form class is made for this request: the person's roles travel on it.
@@ -352,8 +370,10 @@ class CameraAdmin(ScopedAdmin):
                 reverse("admin:cameras_camera_change", args=[object_id])
             )
         camera = self.get_object(request, unquote(object_id))
-        if camera is None or not can(request, access.CHECK, camera):
+        if camera is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not can(request, access.CHECK, camera):
+            raise PermissionDenied
         if tasks.checkable().filter(pk=camera.pk).exists():
             self._request_checks(request, [camera.pk])
             self.message_user(
