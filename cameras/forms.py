@@ -98,17 +98,19 @@ class CameraForm(CleanTextModelForm):
         stored = self.instance.pk and (self.instance.username or self.instance.password)
         if "username" in self.fields and self.instance.pk:
             # "Leave empty to keep" only where something is kept.
-            self.fields["username"].help_text = (
-                f"{_('A user name is stored.')} {_('Leave empty to keep the current user name.')}"
-                if self.instance.username
-                else _("None stored.")
-            )
+            if self.instance.username:
+                stored_note = _("A user name is stored.")
+                keep = _("Leave empty to keep the current user name.")
+                self.fields["username"].help_text = f"{stored_note} {keep}"
+            else:
+                self.fields["username"].help_text = _("None stored.")
         if "password" in self.fields and self.instance.pk:
-            note = (
-                f"{_('A password is stored.')} {_('Leave empty to keep the current password.')}"
-                if self.instance.password
-                else _("None stored.")
-            )
+            if self.instance.password:
+                stored_note = _("A password is stored.")
+                keep = _("Leave empty to keep the current password.")
+                note = f"{stored_note} {keep}"
+            else:
+                note = _("None stored.")
             self.fields["password"].help_text = f"{note} {PASSWORD_RULES}"
         if "stream_url" in self.fields and stored:
             self.fields["stream_url"].help_text = _(
