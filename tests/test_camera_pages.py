@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+from cryptography.fernet import Fernet
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -494,3 +495,29 @@ def test_the_list_of_a_province_admin_reads_a_bounded_number_of_queries(
         page = client.get(reverse(LIST))
     assert len(page.context["cl"].result_list) == 22
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+# --- Sealed form values (portal/crypto.py) -----------------------------------------------------
+
+
+def test_a_sealed_value_opens_only_in_its_context_and_is_no_stored_credential(settings):
+    token = crypto.seal(PASSWORD, context="camera-password:user=1:camera=new")
+    assert PASSWORD not in token
+    assert crypto.unseal(token, context="camera-password:user=1:camera=new", max_age=60) == (
+        PASSWORD
+    )
+    with pytest.raises(crypto.SealBroken):
+        crypto.unseal(token, context="camera-password:user=2:camera=new", max_age=60)
+    # Its keys are derived apart from the credentials' own: it is not a stored secret.
+    with pytest.raises(ValueError):
+        crypto.decrypt(crypto.PREFIX + token)
+
+
+def test_a_sealed_value_survives_a_key_rotation(settings):
+    token = crypto.seal(PASSWORD, context="c")
+    settings.CAMERA_CREDENTIALS_KEYS = [Fernet.generate_key().decode(),
+                                        *settings.CAMERA_CREDENTIALS_KEYS]
+    assert crypto.unseal(token, context="c", max_age=60) == PASSWORD
+    settings.CAMERA_CREDENTIALS_KEYS = settings.CAMERA_CREDENTIALS_KEYS[:1]
+    with pytest.raises(crypto.SealBroken):
+        crypto.unseal(token, context="c", max_age=60)
