@@ -1,24 +1,33 @@
 from django.contrib import admin, messages
-from django.contrib.admin.utils import display_for_field
+from django.contrib.admin.utils import display_for_field, unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cameras import bulk, health, lifecycle, tasks
-from cameras.choices import ErrorKind
+from cameras import check_status as progress
 from cameras.forms import CameraForm
 from cameras.importer import CameraImporter
 from cameras.models import Camera, CameraState, ConnectionStandard
 from cameras.queue import request_checks
-from cameras.standard import reason_text
 from cameras.standard_admin import ConnectionStandardAdmin
 from facilities import access
 from facilities.models import Facility
-from portal.admin_scope import ScopedAdmin, ScopedProvinceFilter, can, has_scope
-from portal.badges import badge
+from portal.admin_scope import (
+    DropdownChoicesFilter,
+    ScopedAdmin,
+    ScopedProvinceFilter,
+    can,
+    has_scope,
+    scoped_provinces,
+)
+from portal.badges import COLOURS
 from portal.import_views import import_urls
 
 # The connection standard's admin has its own module (national administrators only).
@@ -26,6 +35,14 @@ admin.site.register(ConnectionStandard, ConnectionStandardAdmin)
 
 # Status changes shown on the camera page, newest first.
 TIMELINE_LENGTH = 10
+
+NOT_CHECKED = _(
+    "This camera is not checked: its checks are turned off, it is decommissioned or its "
+    "facility is closed."
+)
+
+# The credential inputs of the camera form, which operators never see.
+CREDENTIAL_INPUTS = ("username", "password", "password_token", "clear_password")
 
 # What an operator engineer may edit on a camera of its province (through the lifecycle).
 CONNECTION_FIELDS = ["connection_status", "status_reason"]
@@ -49,7 +66,8 @@ def state_field(name):
 @admin.register(Camera)
 class CameraAdmin(ScopedAdmin):
     form = CameraForm
-    change_list_template = "admin/import_change_list.html"
+    # The import link, the filters in a bar above the list, the progress of "Check now".
+    change_list_template = "admin/cameras/camera/change_list.html"
     fk_scopes = {"facility": (Facility, access.CHANGE)}
     actions = [
         "check_now",
@@ -58,23 +76,24 @@ class CameraAdmin(ScopedAdmin):
         "decommission_selected",
         "reinstate_selected",
     ]
+    # Fits a 1366 px screen with the admin's side menu open (measured with headless Chromium):
+    # the zone under the name, the province under the facility (left out for a person of one
+    # province), the last error under the health badge, both uptimes in one column, short times.
     list_display = [
-        "name",
-        "facility",
-        "province",
-        "zone",
+        "name_and_zone",
+        "facility_and_province",
         "status_badge",
         "health_badge",
-        "uptime_today",
-        "uptime_7d",
-        "last_checked_at",
+        "uptime",
+        "last_checked",
     ]
+    list_display_links = ["name_and_zone"]
     list_filter = [
-        "connection_status",
-        "state__health",
-        "zone",
-        "facility__province__region",
-        "facility__province__operator",
+        ("connection_status", DropdownChoicesFilter),
+        ("state__health", DropdownChoicesFilter),
+        ("zone", DropdownChoicesFilter),
+        ("facility__province__region", DropdownChoicesFilter),
+        ("facility__province__operator", DropdownChoicesFilter),
         ("facility__province", ScopedProvinceFilter),
     ]
     list_select_related = ["facility__province", "state"]
@@ -113,7 +132,16 @@ class CameraAdmin(ScopedAdmin):
         (None, {"fields": ["facility", "name", "zone", "vendor", "model"]}),
         (
             _("Stream"),
-            {"fields": ["stream_url", "username", "password", "clear_password", "check_enabled"]},
+            {
+                "fields": [
+                    "stream_url",
+                    "username",
+                    "password",
+                    "password_token",
+                    "clear_password",
+                    "check_enabled",
+                ]
+            },
         ),
         (
             _("Connection"),
@@ -177,9 +205,10 @@ class CameraAdmin(ScopedAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
-            # A new camera starts as registered; its first check decides the rest.
+            # A new camera starts as registered; its first check decides the rest, and it has
+            # no stored credentials to remove.
             return [
-                (name, opts)
+                (name, {**opts, "fields": [f for f in opts["fields"] if f != "clear_password"]})
                 for name, opts in fieldsets
                 if name not in (_("Connection"), _("Last check"), _("Record"))
             ]
@@ -187,7 +216,7 @@ class CameraAdmin(ScopedAdmin):
             # Operators never see (even masked) credential inputs.
             return [
                 (name, {**opts, "fields": [f for f in opts["fields"] if f not in
-                                           ("username", "password", "clear_password")]})
+                                           CREDENTIAL_INPUTS]})
                 for name, opts in fieldsets
             ]
         return fieldsets
@@ -198,8 +227,12 @@ class CameraAdmin(ScopedAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         if self._connection_only(request, obj):
             # Declared form fields survive the admin's field list: drop the credential inputs.
-            for name in ("username", "password", "clear_password"):
+            for name in CREDENTIAL_INPUTS:
                 form.base_fields.pop(name, None)
+        if obj is None:
+            form.base_fields.pop("clear_password", None)
+        # A password carried over a failed save is sealed for this account only (CameraForm).
+        form.password_owner_id = request.user.pk
         if obj is not None:
             roles = self._roles(request, obj)
             # The form class is made for this request: the person's roles travel on it.
@@ -291,12 +324,12 @@ class CameraAdmin(ScopedAdmin):
     @admin.action(description=_("Check now"), permissions=["check"])
     def check_now(self, request, queryset):
         # Operators and province admins run checks on the cameras of their provinces; the
-        # checks are queued (django-q2) and their results appear on each camera.
+        # checks are queued (django-q2) and the page that follows shows them arrive.
         allowed = tasks.checkable().filter(
             pk__in=queryset.restrict(request.user, access.CHECK).values("pk")
         )
         ids = list(allowed.values_list("pk", flat=True))
-        request_checks(ids)
+        self._request_checks(request, ids)
         self.message_user(
             request,
             ngettext(
@@ -322,26 +355,135 @@ class CameraAdmin(ScopedAdmin):
                 messages.WARNING,
             )
 
+    def _request_checks(self, request, ids):
+        # The time is taken before queuing: with synchronous tasks the check is done on return.
+        since = timezone.now()
+        request_checks(ids)
+        if ids:
+            progress.remember(request.session, ids, since)
+
+    def check_view(self, request, object_id):
+        """"Check now" on a camera's page (POST): queue its check, back to the page, which
+        follows the check until its result arrives."""
+        if request.method != "POST":
+            return HttpResponseRedirect(
+                reverse("admin:cameras_camera_change", args=[object_id])
+            )
+        camera = self.get_object(request, unquote(object_id))
+        if camera is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not can(request, access.CHECK, camera):
+            raise PermissionDenied
+        if tasks.checkable().filter(pk=camera.pk).exists():
+            self._request_checks(request, [camera.pk])
+            self.message_user(
+                request,
+                _("A check of this camera was queued; its result appears below when it "
+                  "arrives."),
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, NOT_CHECKED, messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:cameras_camera_change", args=[camera.pk]))
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            shown = [camera.pk for camera in context["cl"].result_list]
+            context["camera_checks"] = progress.recall(request.session, shown)
+            context["check_poll_ms"] = progress.POLL_SECONDS * 1000
+            context["check_give_up_ms"] = progress.GIVE_UP_SECONDS * 1000
+        return response
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context["may_check"] = can(request, access.CHECK, obj)
+            context["checks_run"] = context["may_check"] and tasks.checkable().filter(
+                pk=obj.pk
+            ).exists()
+            if request.method == "GET":
+                context["camera_checks"] = progress.recall(request.session, [obj.pk])
+                context["check_poll_ms"] = progress.POLL_SECONDS * 1000
+                context["check_give_up_ms"] = progress.GIVE_UP_SECONDS * 1000
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_urls(self):
         # Before the admin's own patterns, whose "<object id>/" would swallow "import/".
-        return import_urls(self, CameraImporter) + super().get_urls()
+        check = path(
+            "<path:object_id>/check/",
+            self.admin_site.admin_view(self.check_view),
+            name="cameras_camera_check",
+        )
+        return [*import_urls(self, CameraImporter), check, *super().get_urls()]
 
-    @admin.display(description=_("province"), ordering="facility__province__code")
-    def province(self, obj):
-        return obj.facility.province
+    # --- The list -------------------------------------------------------------------------------
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if len(scoped_provinces(request)) == 1:
+            # A person of one province knows which province every camera is in.
+            columns[columns.index("facility_and_province")] = "facility_name"
+        return columns
+
+    @admin.display(description=_("name"), ordering="name")
+    def name_and_zone(self, obj):
+        return format_html(
+            '{}<span class="cell-note">{}</span>', obj.name, obj.get_zone_display()
+        )
+
+    @admin.display(description=_("facility"), ordering="facility__name")
+    def facility_and_province(self, obj):
+        return format_html(
+            '{}<span class="cell-note">{}</span>', obj.facility.name, obj.facility.province
+        )
+
+    @admin.display(description=_("facility"), ordering="facility__name")
+    def facility_name(self, obj):
+        return obj.facility.name
 
     @admin.display(description=_("connection status"), ordering="connection_status")
     def status_badge(self, obj):
-        return badge(obj.connection_status, obj.get_connection_status_display())
+        return camera_badge(
+            obj.pk, "connection_status", obj.connection_status, obj.get_connection_status_display()
+        )
 
     @admin.display(description=_("health"), ordering="state__health")
     def health_badge(self, obj):
-        return badge(obj.state.health, obj.state.get_health_display())
+        # The last error under the badge, translated from its stored kind; kept in place (empty
+        # and hidden) so the page can fill it when a check it asked for answers.
+        error = progress.error_label(obj.state.last_error_kind)
+        return format_html(
+            '{}<span class="cell-note cell-error" data-camera-id="{}" '
+            'data-camera-field="last_error"{}>{}</span>',
+            camera_badge(obj.pk, "health", obj.state.health, obj.state.get_health_display(), error),
+            obj.pk,
+            "" if error else mark_safe(" hidden"),
+            error,
+        )
+
+    @admin.display(description=_("uptime today · 7 days"), ordering="uptime_7d")
+    def uptime(self, obj):
+        today, week = getattr(obj, "uptime_today", None), getattr(obj, "uptime_7d", None)
+        if today is None and week is None:
+            return "-"
+        return format_html(
+            '<span title="{}">{}</span> · <span title="{}">{}</span>',
+            _("uptime today"),
+            _percent(today),
+            _("uptime 7 days"),
+            _percent(week),
+        )
+
+    @admin.display(
+        description=CameraState._meta.get_field("last_checked_at").verbose_name,
+        ordering="state__last_checked_at",
+    )
+    def last_checked(self, obj):
+        return check_time(obj.pk, obj.state.last_checked_at, short=True)
 
     # The last check, from the camera's check state.
-    health = state_field("health")
     health_changed_at = state_field("health_changed_at")
-    last_checked_at = state_field("last_checked_at")
     last_ok_at = state_field("last_ok_at")
     consecutive_failures = state_field("consecutive_failures")
     last_codec = state_field("last_codec")
@@ -363,13 +505,14 @@ class CameraAdmin(ScopedAdmin):
         url = reverse("admin:cameras_connectionstandard_change", args=[standard.pk])
         return format_html('<a href="{}">{}</a>', url, standard)
 
-    @admin.display(description=_("uptime today"), ordering="uptime_today")
-    def uptime_today(self, obj):
-        return _percent(getattr(obj, "uptime_today", None))
+    # Rows of the camera page that a check answering while the page is open updates in place.
+    @admin.display(description=CameraState._meta.get_field("health").verbose_name)
+    def health(self, obj):
+        return camera_badge(obj.pk, "health", obj.state.health, obj.state.get_health_display())
 
-    @admin.display(description=_("uptime 7 days"), ordering="uptime_7d")
-    def uptime_7d(self, obj):
-        return _percent(getattr(obj, "uptime_7d", None))
+    @admin.display(description=CameraState._meta.get_field("last_checked_at").verbose_name)
+    def last_checked_at(self, obj):
+        return check_time(obj.pk, obj.state.last_checked_at, short=False)
 
     @admin.display(description=_("status history"))
     def status_timeline(self, obj):
@@ -394,18 +537,19 @@ class CameraAdmin(ScopedAdmin):
     @admin.display(description=_("last error"))
     def last_error(self, obj):
         # The kind's name, never the probe's English sentence; the verdict below says what to do.
-        kind = obj.state.last_error_kind
-        return dict(ErrorKind.choices).get(kind, kind) if kind else "-"
+        return format_html(
+            '<span data-camera-id="{}" data-camera-field="last_error">{}</span>',
+            obj.pk,
+            progress.error_label(obj.state.last_error_kind) or "-",
+        )
 
     @admin.display(description=_("verdict"))
     def verdict(self, obj):
-        state = obj.state
-        if state.verdict_eligible is None:
-            return "-"
-        if state.verdict_eligible:
-            return _("Meets the connection standard")
-        return format_html_join(
-            "", "<div>{}</div>", ((reason_text(reason),) for reason in state.verdict_reasons)
+        lines = progress.verdict_lines(obj.state) or ["-"]
+        return format_html(
+            '<div data-camera-id="{}" data-camera-field="verdict">{}</div>',
+            obj.pk,
+            format_html_join("", "<div>{}</div>", ((line,) for line in lines)),
         )
 
 
@@ -421,5 +565,40 @@ def _timeline_row(change):
 
 
 def _percent(value):
-    return "-" if value is None else f"{value:.0f} %"
+    # A no-break space: "100 %" never splits over two lines of a narrow column.
+    return "-" if value is None else f"{value:.0f}\u00a0%"
+
+
+def camera_badge(camera_id, field, value, label, title=""):
+    """A status or health badge the page's check progress can find and update
+    (static/portal/camera_checks.js): data-camera-id and data-camera-field."""
+    return format_html(
+        '<span class="badge badge-{}" data-camera-id="{}" data-camera-field="{}" title="{}">'
+        "{}</span>",
+        COLOURS.get(value, "grey"),
+        camera_id,
+        field,
+        title,
+        label,
+    )
+
+
+def check_time(camera_id, value, *, short):
+    """The time of a camera's last check, short in the list (the full time as its title)."""
+    if value is None:
+        return format_html(
+            '<time data-camera-id="{}" data-camera-field="last_checked_at" '
+            'data-camera-format="{}">-</time>',
+            camera_id,
+            "short" if short else "full",
+        )
+    return format_html(
+        '<time data-camera-id="{}" data-camera-field="last_checked_at" data-camera-format="{}" '
+        'datetime="{}" title="{}">{}</time>',
+        camera_id,
+        "short" if short else "full",
+        value.isoformat(),
+        progress.full_time(value),
+        progress.short_time(value) if short else progress.full_time(value),
+    )
 

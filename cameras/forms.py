@@ -2,15 +2,27 @@
 the connection lifecycle (cameras/lifecycle.py)."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cameras import lifecycle, targets
 from cameras.choices import ConnectionStatus
 from cameras.models import Camera
 from cameras.validators import authority
+from portal import crypto
 from portal.text import CleanTextModelForm
 
 CREDENTIAL_FIELDS = ("username", "password")
+
+# How long a password typed into a form that failed elsewhere is kept for the next save.
+PASSWORD_KEPT_MINUTES = 15
+
+# The rules the form applies to a password (portal/text.py), told before the first save.
+PASSWORD_RULES = _(
+    "The camera's own password, not your portal password. It is kept exactly as typed: accents, "
+    "spaces and symbols count. Invisible characters (controls, text-direction marks) are "
+    "refused. It is stored encrypted and never shown again."
+)
 
 
 class CameraForm(CleanTextModelForm):
@@ -21,24 +33,35 @@ class CameraForm(CleanTextModelForm):
 
     `lifecycle_roles` and `lifecycle_actor` are set by the admin for the person editing
     (CameraAdmin.get_form); a status change is checked against the lifecycle table with them.
+
+    A password typed into a form that fails validation elsewhere is not lost, and not sent back
+    in clear: the redisplayed form carries it sealed (portal/crypto.py `seal`: encrypted, bound
+    to `password_owner_id`, the account the admin sets, and to this camera, valid
+    PASSWORD_KEPT_MINUTES) in the hidden `password_token`; the next save with an empty password
+    field uses it. Without an owner (a form built outside the admin) nothing is carried.
     """
 
     lifecycle_roles = frozenset()
     lifecycle_actor = None
+    password_owner_id = None
 
     username = forms.CharField(
-        label=_("user name"),
+        label=capfirst(_("user name")),
         required=False,
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
-        help_text=_("Leave empty to keep the current user name."),
     )
     password = forms.CharField(
-        label=_("password"),
+        label=capfirst(_("password")),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to keep the current password."),
+        help_text=PASSWORD_RULES,
+    )
+    password_token = forms.CharField(
+        label=_("Password kept from the previous attempt"),
+        required=False,
+        widget=forms.HiddenInput,
     )
     clear_password = forms.BooleanField(
         label=_("Remove the stored user name and password"),
@@ -68,12 +91,27 @@ class CameraForm(CleanTextModelForm):
         # Stored credentials left behind because the address moved (the admin says so).
         self.dropped_credentials = False
         self._source_status = self.instance.connection_status
+        # A password typed before and carried sealed (see the class), once read.
+        self.carried_password = ""
         # Credentials never travel back to the browser, not even the user name.
         self.initial["username"] = ""
         stored = self.instance.pk and (self.instance.username or self.instance.password)
         if "username" in self.fields and self.instance.pk:
-            note = _("A user name is stored.") if self.instance.username else _("None stored.")
-            self.fields["username"].help_text = f"{note} {self.fields['username'].help_text}"
+            # "Leave empty to keep" only where something is kept.
+            if self.instance.username:
+                stored_note = _("A user name is stored.")
+                keep = _("Leave empty to keep the current user name.")
+                self.fields["username"].help_text = f"{stored_note} {keep}"
+            else:
+                self.fields["username"].help_text = _("None stored.")
+        if "password" in self.fields and self.instance.pk:
+            if self.instance.password:
+                stored_note = _("A password is stored.")
+                keep = _("Leave empty to keep the current password.")
+                note = f"{stored_note} {keep}"
+            else:
+                note = _("None stored.")
+            self.fields["password"].help_text = f"{note} {PASSWORD_RULES}"
         if "stream_url" in self.fields and stored:
             self.fields["stream_url"].help_text = _(
                 "%(help)s A user name and password are stored for this address: changing its "
@@ -109,7 +147,76 @@ class CameraForm(CleanTextModelForm):
         return self._credential("username")
 
     def clean_password(self):
+        if not self.cleaned_data.get("password"):
+            self.carried_password = self._carried_password()
+            if self.carried_password:
+                self.cleaned_data["password"] = self.carried_password
         return self._credential("password")
+
+    # --- A password carried over a failed save ------------------------------------------------
+
+    def _seal_context(self):
+        if self.password_owner_id is None:
+            return None
+        return f"camera-password:user={self.password_owner_id}:camera={self.instance.pk or 'new'}"
+
+    def _carried_password(self):
+        token = self.data.get(self.add_prefix("password_token"), "")
+        if not token:
+            return ""
+        context = self._seal_context()
+        try:
+            if context is None:
+                raise crypto.SealBroken("no account to bind the password to")
+            return crypto.unseal(token, context=context, max_age=PASSWORD_KEPT_MINUTES * 60)
+        except crypto.SealExpired:
+            raise forms.ValidationError(
+                _(
+                    "The password entered earlier is kept for %(minutes)d minutes only, and "
+                    "that time has passed: enter the password again."
+                ),
+                code="password_token_expired",
+                params={"minutes": PASSWORD_KEPT_MINUTES},
+            ) from None
+        except crypto.SealBroken:
+            raise forms.ValidationError(
+                _(
+                    "The password entered earlier cannot be used here: it was entered by "
+                    "another account or for another camera. Enter the password again."
+                ),
+                code="password_token_invalid",
+            ) from None
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and self._errors and "password_token" in self.fields:
+            self._carry_password()
+
+    def _carry_password(self):
+        """On a form redisplayed with errors: the password typed (or carried) so far, sealed
+        into the hidden field, and a note under the password field; else the field emptied."""
+        context = self._seal_context()
+        password = ""
+        if context is not None and "password" not in self._errors:
+            typed = self.data.get(self.add_prefix("password"), "")
+            password = typed or self.carried_password
+        data = self.data.copy()
+        key = self.add_prefix("password_token")
+        data[key] = crypto.seal(password, context=context) if password else ""
+        self.data = data
+        if password:
+            note = _(
+                "The password you entered is kept, encrypted, for %(minutes)d minutes: leave "
+                "the field empty to use it, or type another."
+            ) % {"minutes": PASSWORD_KEPT_MINUTES}
+            field = self.fields["password"]
+            field.help_text = f"{note} {field.help_text}"
+            # The bound field copied the help text when validation first read it.
+            self["password"].help_text = field.help_text
+
+    def _password_entered(self):
+        """Whether a new password came with this submission, typed or carried."""
+        return bool(self.data.get(self.add_prefix("password")) or self.carried_password)
 
     def clean_stream_url(self):
         url = self.cleaned_data.get("stream_url", "")
@@ -124,9 +231,13 @@ class CameraForm(CleanTextModelForm):
     # --- Status -------------------------------------------------------------------------------
 
     def _config_changing(self):
-        return any(name in self.changed_data for name in ("stream_url", *CREDENTIAL_FIELDS)) and (
+        changed = self.carried_password or any(
+            name in self.changed_data for name in ("stream_url", *CREDENTIAL_FIELDS)
+        )
+        return changed and (
             self.cleaned_data.get("stream_url") != self.instance.stream_url
-            or any(self.data.get(self.add_prefix(name)) for name in CREDENTIAL_FIELDS)
+            or self.data.get(self.add_prefix("username"))
+            or self._password_entered()
             or self.cleaned_data.get("clear_password")
         )
 
@@ -174,7 +285,7 @@ class CameraForm(CleanTextModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("clear_password") and self.data.get(self.add_prefix("password")):
+        if cleaned.get("clear_password") and self._password_entered():
             self.add_error(
                 "clear_password",
                 _("Either enter a new password or remove the stored one, not both."),

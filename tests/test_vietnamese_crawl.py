@@ -91,6 +91,7 @@ SKIPPED = {
     "admin:autocomplete": "JSON, not a page",
     "admin:jsi18n": "JavaScript: its catalog is checked below",
     "admin:view_on_site": "redirects to the object's own page",
+    "admin:cameras_camera_check": "POST only (queues a check); GET redirects to the camera's page",
     # Unnamed: the admin's "<object id>/" redirect to the change page, and its catch-all.
     "admin/<path:object_id>/": "redirects to the change page",
     "admin/(?P<url>.*)$": "the 404 page, crawled below",
