@@ -116,7 +116,7 @@ def _save_counts(entries):
 
 
 @pytest.fixture(autouse=True)
-def portal(live_server, transactional_db, monkeypatch):
+def live_portal(live_server, transactional_db, monkeypatch):
     """The live portal with the registry's reference data, checks queued and not run inline."""
     from django_q.conf import Conf
 
@@ -203,7 +203,7 @@ def _start(downloads, *, phone=False):
 
 
 @pytest.fixture
-def browser(portal, downloads, _artifacts):
+def browser(live_portal, downloads, _artifacts):
     """Headless Chromium at 1366x768, in Vietnamese."""
     driver = _start(downloads)
     yield driver
@@ -211,7 +211,7 @@ def browser(portal, downloads, _artifacts):
 
 
 @pytest.fixture
-def phone(portal, downloads, _artifacts):
+def phone(live_portal, downloads, _artifacts):
     """Headless Chromium as a 375x812 phone (touch, a phone's user agent), in Vietnamese."""
     driver = _start(downloads, phone=True)
     yield driver
@@ -222,7 +222,7 @@ def phone(portal, downloads, _artifacts):
 
 
 @pytest.fixture
-def sign_in(portal):
+def sign_in(live_portal):
     """sign_in(driver, username, password, journey=None): through the login page, as a person
     does (typed into the form, the button clicked); counted when a journey is given. Returns
     once the landing page has loaded."""
@@ -230,7 +230,7 @@ def sign_in(portal):
     def sign_in(driver, username, password, journey=None):
         login = reverse("login")
         if journey is None:
-            journey = Journey("sign-in", driver, portal.url)
+            journey = Journey("sign-in", driver, live_portal.url)
         if login not in driver.current_url:
             journey.visit(login)
         # The language a person chose with the menu; Vietnamese is also the portal's default.
@@ -250,12 +250,12 @@ def sign_in(portal):
 
 
 @pytest.fixture
-def journey(portal, request):
+def journey(live_portal, request):
     """journey(name, driver): a counted journey; its counts are saved when the test passes."""
     started = []
 
     def start(name, driver):
-        started.append(Journey(name, driver, portal.url))
+        started.append(Journey(name, driver, live_portal.url))
         return started[-1]
 
     yield start
@@ -281,7 +281,7 @@ def cluster_env(data_dir, **extra):
         **extra,
     )
     if connection.vendor == "sqlite":
-        # The test database is a file (portal/settings_test.py), which the subprocess opens.
+        # The test database is a file (live_portal/settings_test.py), which the subprocess opens.
         env.pop("DATABASE_URL", None)
         env["SQLITE_PATH"] = db["NAME"]
     else:
@@ -329,7 +329,7 @@ class TaskCluster:
 
 
 @pytest.fixture
-def task_cluster(portal):
+def task_cluster(live_portal):
     """task_cluster(**env): start `manage.py qcluster` (one per test), stopped after it."""
     clusters = []
 

@@ -38,8 +38,8 @@ _MARK = "return window.__journeyMark === true"
 _SET_MARK = "window.__journeyMark = true"
 
 
-def wait(driver, timeout=WAIT):
-    return WebDriverWait(driver, timeout, poll_frequency=0.05)
+def wait(driver, timeout=WAIT, ignored=()):
+    return WebDriverWait(driver, timeout, poll_frequency=0.05, ignored_exceptions=ignored)
 
 
 def find(driver, css):
@@ -161,18 +161,20 @@ class Journey:
         box.click()
         query = find(self.driver, ".select2-container--open .select2-search__field")
         query.send_keys(search)
-        option = wait(self.driver).until(
-            lambda d: _visible(
-                [
-                    o
-                    for o in d.find_elements(
-                        By.CSS_SELECTOR, ".select2-container--open .select2-results__option"
-                    )
-                    if o.text.strip() == label
-                ]
-            )
-        )
-        option.click()
+
+        def pick(driver):
+            # The box asks the server again as the search grows and redraws its list: an entry
+            # found may be replaced before the click lands, so the click is retried with it.
+            results = ".select2-container--open .select2-results__option"
+            if driver.find_elements(By.CSS_SELECTOR, f"{results}.loading-results"):
+                return False
+            for option in driver.find_elements(By.CSS_SELECTOR, results):
+                if option.text.strip() == label and option.is_displayed():
+                    option.click()
+                    return True
+            return False
+
+        wait(self.driver, ignored=(StaleElementReferenceException,)).until(pick)
         wait(self.driver).until(
             lambda d: label in d.find_element(
                 By.CSS_SELECTOR, f"#id_{field_name} + .select2 .select2-selection"

@@ -115,8 +115,9 @@ def _walk(browser, sign_in, journey, relay, cluster):
     message = find(browser, ".messagelist .success").text
     assert "3 camera" in message and "hàng đợi kiểm tra" in message
 
-    # POLLING: until the live "check now" lands, the result is waited for in the database and
-    # the page reloaded once, as a person would; then the page itself is to update in place.
+    # POLLING: TODO when the live "Check now" of issue 12 lands: wait for the rows to change on
+    # this page, without reloading. Until then the result is waited for in the database and the
+    # page reloaded once, as a person would.
     checked = Sweep.objects.filter(
         trigger=SweepTrigger.REQUEST, cameras=3, finished_at__isnull=False
     )

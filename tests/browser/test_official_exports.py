@@ -4,13 +4,14 @@ read back, says what the registry holds."""
 import csv
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from cameras.choices import ConnectionStatus, Health
 from facilities.choices import FacilityStatus
 from facilities.models import Province
 from tests import factories
-from tests.browser.journey import find, wait_for_download
+from tests.browser.journey import wait_for_download
 from tests.browser.language import assert_vietnamese
 
 pytestmark = pytest.mark.browser
@@ -40,7 +41,7 @@ def registry():
     factories.camera(hn, name="Hành lang", connection_status=S.INELIGIBLE, health=H.OFFLINE,
                      status_reason="Mất kết nối")
     hn2 = factories.facility("01", name="Khu cách ly Trường Quân sự Sơn Tây", planned_cameras=2)
-    factories.camera(hn2, name="Cổng", check_enabled=False)
+    factories.camera(hn2, name="Cổng")
     factories.camera(hn2, name="Cũ", connection_status=S.DECOMMISSIONED,
                      status_reason="Đã tháo", check_enabled=False)
     closed = factories.facility("01", name="Khu cách ly đã đóng", planned_cameras=5,
@@ -70,7 +71,7 @@ def test_national_official_exports_progress_as_csv(browser, sign_in, journey, do
     # A download: the page stays, the file arrives.
     path = wait_for_download(downloads, ".csv")
     assert path.name == f"progress-{today.isoformat()}.csv"
-    assert find(browser, "h1").text
+    assert browser.current_url.endswith(reverse("reports:progress"))
 
     raw = path.read_bytes()
     assert raw.startswith("\ufeff".encode()), "no byte order mark: Excel would garble Vietnamese"
@@ -92,5 +93,6 @@ def test_national_official_exports_progress_as_csv(browser, sign_in, journey, do
         sum(values) for values in zip(*expected.values(), strict=True)
     ]
     assert by_code["01"]["Tỷ lệ kết nối (%)"] == "16.7"
-    # XLSX: the typed Excel export (another change of issue 12) is downloaded here too, and read
-    # back with openpyxl: the same rows, numbers as numbers and the date as a date.
+    # XLSX: TODO when the typed Excel export of issue 12 lands: download it here too (its link
+    # on this page), read it back with openpyxl and compare it with `expected` as above, numbers
+    # as numbers and the date as a date.
