@@ -23,7 +23,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from selenium.common.exceptions import JavascriptException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    JavascriptException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as EC
@@ -96,7 +100,10 @@ class Journey:
 
     def record(self):
         """The journey's entry of clicks.json."""
-        self._sync()
+        try:
+            self._sync()
+        except WebDriverException:
+            pass  # The browser was closed first: every load was seen at the last action.
         return {
             "clicks": self.clicks,
             "typed_fields": self.typed,
