@@ -4,12 +4,14 @@
   on a free port and return an ``RtspFarm``; tests that need a farm with other options than the
   session's ``rtsp_farm`` start their own and are marked ``rtsp`` by hand.
 * ``wait_for(predicate, timeout)``: poll until true.
+* ``Relay(port)``: a TCP relay on loopback to a camera, which can be cut and mended.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import socket
 import subprocess
 import tempfile
 import threading
@@ -89,3 +91,75 @@ def wait_for(predicate, timeout: float, interval: float = 0.05) -> bool:
             return True
         time.sleep(interval)
     return predicate()
+
+
+class Relay:
+    """A TCP relay on loopback to a real camera that can be cut (connection refused) and mended.
+
+    The camera's address stays the same while its reachability changes, as when a facility's
+    router goes down.
+    """
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.listener = None
+        self.conns = []
+        self.lock = threading.Lock()
+        self.mend()
+
+    def url(self, path):
+        return f"rtsp://127.0.0.1:{self.port}{path}"
+
+    def mend(self):
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self):
+        listener, self.listener = self.listener, None
+        try:
+            listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        listener.close()
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
