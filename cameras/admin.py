@@ -1,3 +1,5 @@
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_field, unquote
 from django.core.exceptions import PermissionDenied
@@ -243,6 +245,13 @@ class CameraAdmin(ScopedAdmin):
                 allowed = {obj.connection_status, *lifecycle.offered_targets(obj, roles)}
                 field.choices = [c for c in field.choices if c[0] in allowed]
         return form
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        if "_addanother" in request.POST and response.status_code == 302:
+            # The next camera is most often for the same facility: it starts chosen.
+            response["Location"] = _with_query(response["Location"], facility=obj.facility_id)
+        return response
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -602,3 +611,9 @@ def check_time(camera_id, value, *, short):
         progress.short_time(value) if short else progress.full_time(value),
     )
 
+
+def _with_query(url, **params):
+    """`url` with `params` added to (or replacing those of) its query string."""
+    parts = urlsplit(url)
+    query = {**dict(parse_qsl(parts.query)), **{k: str(v) for k, v in params.items()}}
+    return urlunsplit(parts._replace(query=urlencode(query)))

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import F, Q
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -118,6 +119,11 @@ class PlannedFilter(admin.SimpleListFilter):
         return queryset if condition is None else queryset.filter(condition)
 
 
+def add_camera_url(facility):
+    """The camera form with `facility` already chosen."""
+    return "{}?{}".format(reverse("admin:cameras_camera_add"), urlencode({"facility": facility.pk}))
+
+
 @admin.register(Facility)
 class FacilityAdmin(ScopedAdmin):
     change_list_template = "admin/import_change_list.html"
@@ -169,10 +175,49 @@ class FacilityAdmin(ScopedAdmin):
             )
         )
 
+    def get_changeform_initial_data(self, request):
+        """A person who may add facilities in one province only starts with that province
+        chosen: nothing to pick from a list of one."""
+        initial = super().get_changeform_initial_data(request)
+        if "province" not in initial:
+            changeable = Province.objects.restrict(request.user, access.CHANGE)
+            provinces = list(changeable.values_list("pk", flat=True)[:2])
+            if len(provinces) == 1:
+                initial["province"] = provinces[0]
+        return initial
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
             context.update(self._cameras_context(request, obj))
+        # "Save and add cameras": the next step of registering a facility is its cameras.
+        context["show_save_and_add_cameras"] = self._may_add_cameras(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        return self._to_camera_form(request, obj) or response
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        return self._to_camera_form(request, obj) or response
+
+    def _to_camera_form(self, request, facility):
+        """After "Save and add cameras": the camera form with this facility chosen (its
+        success message is already queued by the admin)."""
+        if "_addcameras" not in request.POST or not self._may_add_cameras(request, facility):
+            return None
+        return HttpResponseRedirect(add_camera_url(facility))
+
+    def _may_add_cameras(self, request, facility):
+        """Whether the camera form would accept a camera for `facility` (None: a facility
+        being added, which the user may change once saved)."""
+        camera_admin = self.admin_site._registry.get(Camera)
+        # The camera form offers only facilities the user may change (CameraAdmin.fk_scopes).
+        return (
+            camera_admin is not None
+            and camera_admin.has_add_permission(request)
+            and (facility is None or facility.pk is None or can(request, access.CHANGE, facility))
+        )
 
     def _cameras_context(self, request, facility):
         """The facility's cameras in the user's scope, their summary, the province's contact and
@@ -187,22 +232,11 @@ class FacilityAdmin(ScopedAdmin):
             )
             .order_by("name")
         )
-        camera_admin = self.admin_site._registry.get(Camera)
-        # The camera form offers only facilities the user may change (CameraAdmin.fk_scopes).
-        may_add = (
-            camera_admin is not None
-            and camera_admin.has_add_permission(request)
-            and can(request, access.CHANGE, facility)
-        )
-        add_url = None
-        if may_add:
-            add_url = "{}?{}".format(
-                reverse("admin:cameras_camera_add"), urlencode({"facility": facility.pk})
-            )
+        may_add = self._may_add_cameras(request, facility)
         return {
             "facility_cameras": cameras,
             "summary": facility_summary.summarise(cameras, facility.planned_cameras),
-            "add_camera_url": add_url,
+            "add_camera_url": add_camera_url(facility) if may_add else None,
             "province": facility.province,
         }
 

@@ -402,3 +402,60 @@ def test_the_facility_admin_page_shows_the_province_contact(admin_client_vi, han
     body = admin_client_vi.get(_facility_change(hanoi)).content.decode()
     block = body.split('class="module province-contact"')[1].split("</fieldset>")[0]
     assert "Nguyễn Thị Hoa" in block and "0912 345 678" in block
+
+
+# --- Registering a facility and its cameras: fewer steps -------------------------------------
+
+
+def _new_facility_post(province, **extra):
+    return {"province": province.pk, "name": "Khu cách ly Ký túc xá mới", "kind": "civil",
+            "status": "active", "planned_cameras": 3, **extra}
+
+
+def test_save_and_add_cameras_opens_the_camera_form_with_the_new_facility_chosen(client):
+    admin01 = factories.province_user("admin01", "01", "manage_province")
+    _login(client, admin01)
+    add = reverse("admin:facilities_facility_add")
+    assert 'name="_addcameras"' in client.get(add).content.decode()
+    response = client.post(add, _new_facility_post(Province.objects.get(code="01"),
+                                                   _addcameras="1"))
+    facility = Province.objects.get(code="01").facilities.get(name="Khu cách ly Ký túc xá mới")
+    assert response.status_code == 302
+    assert response["Location"] == _add_camera_url(facility)
+    # The admin's own "was added" message is kept for the next page.
+    page = client.get(response["Location"])
+    assert page.context["adminform"].form.initial["facility"] == facility.pk
+    assert "Khu cách ly Ký túc xá mới" in " ".join(str(m) for m in page.context["messages"])
+
+
+def test_save_and_add_cameras_is_not_offered_to_those_who_may_not_add_cameras(admin_client_vi):
+    # A facility page read by an operator has no such button (nor any save button).
+    hanoi = factories.facility("01", name="Khu cách ly Pháp Vân")
+    operator = factories.province_user("operator", "01", "connect_province")
+    client = admin_client_vi
+    client.force_login(operator)
+    assert 'name="_addcameras"' not in client.get(_facility_change(hanoi)).content.decode()
+
+
+def test_a_province_admin_of_one_province_starts_with_it_chosen(client):
+    admin01 = factories.province_user("admin01", "01", "manage_province")
+    page = _login(client, admin01).get(reverse("admin:facilities_facility_add"))
+    assert page.context["adminform"].form.initial["province"] == Province.objects.get(code="01").pk
+
+
+def test_a_national_administrator_chooses_the_province(admin_client_vi):
+    page = admin_client_vi.get(reverse("admin:facilities_facility_add"))
+    assert "province" not in page.context["adminform"].form.initial
+
+
+def test_save_and_add_another_camera_keeps_the_facility_chosen(client, hanoi):
+    admin01 = factories.province_user("admin01", "01", "manage_province")
+    _login(client, admin01)
+    response = client.post(
+        _add_camera_url(hanoi),
+        {"facility": hanoi.pk, "name": "Cam một", "zone": "yard",
+         "stream_url": "rtsp://10.1.1.9/s", "check_enabled": "on", "_addanother": "1"},
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.context["adminform"].form.initial["facility"] == hanoi.pk
