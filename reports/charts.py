@@ -17,7 +17,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 WIDTH, HEIGHT = 760, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 34, 30
+# LEFT is the least room for the axis numbers; it grows with the longest of them.
+LEFT, RIGHT, TOP, BOTTOM = 40, 16, 34, 30
+# Width of a character of the 11 px axis numbers (digits and separators), a little generous.
+TICK_CHAR_WIDTH = 7
 COLOURS = ("#1f6fb2", "#2b8a3e")
 # Up to this many days every point carries its value; beyond it only the last one does.
 LABEL_EVERY_POINT = 3
@@ -66,9 +69,8 @@ def place_labels(points, bottom, *, beside=False):
 
     points: [(y of the point, text, colour)]. Equal values share one label.
     beside: labels to the right of their points (a lone day), moved apart when they would
-    overlap. Otherwise the highest point's label sits above it; a lower one above its own point
-    when there is room under the first, else under its point (or, at the bottom of the plot,
-    above the first label).
+    overlap. Otherwise the highest point's label sits above it and each lower one under its
+    own point (at the bottom of the plot, above the first label instead).
     """
     merged = {}
     for y, text, colour in sorted(points):
@@ -86,11 +88,11 @@ def place_labels(points, bottom, *, beside=False):
             placed = [(baseline - overflow, text, colour) for baseline, text, colour in placed]
         return placed
     for y, text, colour in items:
-        above = y - 8
-        if not placed or above >= placed[-1][0] + LABEL_HEIGHT:
-            placed.append((above, text, colour))
+        if not placed:
+            placed.append((y - 8, text, colour))
         elif y + 16 <= bottom:
-            placed.append((y + 16, text, colour))
+            # Under its point: above it would sit between this line and the one over it.
+            placed.append((max(y + 16, placed[-1][0] + LABEL_HEIGHT), text, colour))
         else:
             placed.insert(0, (placed[0][0] - LABEL_HEIGHT, text, colour))
     return placed
@@ -105,18 +107,20 @@ def trend_svg(days, series, *, title, labels):
     """
     if not days:
         return ""
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    bottom = TOP + plot_h
-    first, last = days[0], days[-1]
-    span = max((last - first).days, 1)
-    single = len(days) == 1
     highest = max((v for line in series for v in line if v is not None), default=0)
     # Four grid steps of a round whole size: counts never get fractional ticks.
     step = nice_ceiling(highest / 4)
     top = 4 * step
+    axis = [grouped(step * i) for i in range(5)]
+    left = max(LEFT, 12 + TICK_CHAR_WIDTH * max(len(text) for text in axis))
+    plot_w, plot_h = WIDTH - left - RIGHT, HEIGHT - TOP - BOTTOM
+    bottom = TOP + plot_h
+    first, last = days[0], days[-1]
+    span = max((last - first).days, 1)
+    single = len(days) == 1
 
     def x(day):
-        return LEFT + plot_w * (0.5 if single else (day - first).days / span)
+        return left + plot_w * (0.5 if single else (day - first).days / span)
 
     def y(value):
         return TOP + plot_h * (1 - value / top)
@@ -127,15 +131,15 @@ def trend_svg(days, series, *, title, labels):
         '<text x="{}" y="{}" class="tick" text-anchor="end">{}</text>',
         (
             (
-                LEFT,
+                left,
                 _f(y(step * i)),
                 WIDTH - RIGHT,
                 _f(y(step * i)),
-                LEFT - 6,
+                left - 6,
                 _f(y(step * i) + 4),
-                grouped(step * i),
+                text,
             )
-            for i in range(5)
+            for i, text in enumerate(axis)
         ),
     )
     xs = [x(day) for day in days]
@@ -210,7 +214,7 @@ def trend_svg(days, series, *, title, labels):
         '<rect x="{}" y="{}" width="12" height="12" fill="{}"/>'
         '<text x="{}" y="{}" class="legend">{}</text>',
         (
-            (LEFT + 10 + 260 * i, 6, colour, LEFT + 28 + 260 * i, 16, label)
+            (left + 10 + 260 * i, 6, colour, left + 28 + 260 * i, 16, label)
             for i, (colour, label) in enumerate(zip(COLOURS, labels, strict=False))
         ),
     )
