@@ -474,7 +474,7 @@ FIGURE_COLUMNS = (
     Column(
         "percent_facilities_connected",
         "%",
-        gettext_lazy("% facilities connected"),
+        gettext_lazy("Share of facilities connected"),
         gettext_lazy("Facilities connected ÷ facilities"),
         group="facilities",
         percent=True,
@@ -527,8 +527,9 @@ FIGURE_COLUMNS = (
     ),
     Column(
         "percent_planned_connected",
-        pgettext_lazy("progress column", "% of plan"),
-        gettext_lazy("% of planned connected"),
+        # No "%" at the start of a message: gettext tools read "% o" as a format.
+        pgettext_lazy("progress column", "Share of plan"),
+        gettext_lazy("Share of planned cameras connected"),
         gettext_lazy("Cameras connected ÷ cameras planned"),
         percent=True,
     ),
