@@ -583,7 +583,7 @@ def sort_lines(lines, key, descending, columns):
     if key == "operator":
         primary = sorted(lines, key=lambda line: line.province.code)
         return sorted(
-            primary, key=lambda line: collation_key(line.operator_label), reverse=descending
+            primary, key=lambda line: collation_key(str(line.operator_label)), reverse=descending
         )
     column = next(column for column in columns if column.key == key)
     by_code = sorted(lines, key=lambda line: line.province.code)
