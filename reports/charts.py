@@ -70,7 +70,7 @@ def place_labels(points, bottom, *, beside=False):
     points: [(y of the point, text, colour)]. Equal values share one label.
     beside: labels to the right of their points (a lone day), moved apart when they would
     overlap. Otherwise the highest point's label sits above it and each lower one under its
-    own point (at the bottom of the plot, above the first label instead).
+    own point (at the bottom of the plot: above, the labels over it moved up a line).
     """
     merged = {}
     for y, text, colour in sorted(points):
@@ -94,7 +94,11 @@ def place_labels(points, bottom, *, beside=False):
             # Under its point: above it would sit between this line and the one over it.
             placed.append((max(y + 16, placed[-1][0] + LABEL_HEIGHT), text, colour))
         else:
-            placed.insert(0, (placed[0][0] - LABEL_HEIGHT, text, colour))
+            # No room under it: the labels above move up one line, so they keep the order of
+            # their values.
+            slot = placed[-1][0]
+            placed = [(py - LABEL_HEIGHT, t, c) for py, t, c in placed]
+            placed.append((slot, text, colour))
     return placed
 
 

@@ -456,3 +456,11 @@ def test_the_dashboard_chart_with_no_snapshot_yet_is_todays_dot(
     response = client.get(reverse("reports:progress"))
     root = ET.fromstring(str(response.context["trend_chart"]))
     assert len(list(root.iter(f"{SVG}polyline"))) == 2
+
+
+def test_labels_at_the_bottom_of_the_plot_keep_the_order_of_their_values():
+    root = _chart(5, [40000, 47000, 48000, 45000, 4], [12000, 12500, 13000, 12000, 0])
+    labels = sorted(_texts(root, "value"), key=lambda el: float(el.get("y")))
+    assert [el.text for el in labels] == ["4", "0"], "the higher value's label on top"
+    ys = [float(el.get("y")) for el in labels]
+    assert ys[1] - ys[0] >= charts.LABEL_HEIGHT
