@@ -15,7 +15,7 @@ from cameras.models import Camera
 from facilities.models import Facility
 from reports import charts, dashboard
 from reports.conf import progress_deadline
-from reports.snapshot import Counts, take_snapshot
+from reports.snapshot import Counts, counts_by_province, take_snapshot
 from reports.templatetags.reports_tags import pct
 from tests import factories
 from tests.test_reports import (  # noqa: F401 - fixtures, used by name
@@ -125,6 +125,16 @@ def test_live_figures_are_defined_and_their_parts_add_up_to_the_totals(
     assert len(re.findall(r'<p class="definition">\s*\S', html)) == len(figures) == 4
     percentages = html.split('class="sums"', 1)[1].split("</details>", 1)[0]
     assert percentages.count("÷") == 3, "the three percentages' definitions"
+
+
+def test_the_live_table_counts_as_the_snapshot_does(every_state, django_assert_num_queries):
+    """The dashboard reads the cameras once for the table and the sums: its counts must stay
+    those of counts_by_province, which the stored snapshots and the exports use."""
+    with django_assert_num_queries(2):
+        counts, breakdowns = dashboard.live_counts(Facility.objects.all(), Camera.objects.all())
+    assert counts == counts_by_province()
+    hanoi = breakdowns[factories.province("01").pk]
+    assert (hanoi.decommissioned, hanoi.in_closed) == (2, 2)
 
 
 def test_a_stored_day_derives_the_parts_it_does_not_keep_and_says_so(
@@ -323,7 +333,7 @@ def test_sorting_and_showing_all_cost_no_query_per_province(
     client.force_login(national)
     url = reverse("reports:progress")
     _grow(5)
-    with django_assert_max_num_queries(15) as small:
+    with django_assert_max_num_queries(14) as small:
         assert client.get(url, params).status_code == 200
     _grow(60)
     with django_assert_max_num_queries(len(small.captured_queries)):
