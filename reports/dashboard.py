@@ -349,7 +349,7 @@ def headline(grand, breakdown=None):
                 "Cameras of facilities not closed, decommissioned cameras left out; every "
                 "other figure counts among them."
             ),
-            note=_("%(n)s planned") % {"n": _number(c.cameras_planned)},
+            note=_("%(n)s planned") % {"n": charts.grouped(c.cameras_planned)},
         ),
     ]
     registered = Term("cameras_registered", _("cameras registered"), c.cameras_registered)
@@ -481,16 +481,13 @@ def headline(grand, breakdown=None):
     return figures, sums
 
 
-def _number(value):
-    return charts.grouped(value)
-
-
 # --- The province table: columns, sorting, provinces with nothing registered -------------------
 
 
 @dataclasses.dataclass(frozen=True)
 class Column:
-    """A figure column of the progress tables: `attr` of Counts, or a registered counter."""
+    """A figure column of the progress tables: the Counts attribute (or property) named `key`,
+    or the registered counter at `counter` in Line.extra."""
 
     key: str
     heading: str  # short, under its group's heading

@@ -118,6 +118,8 @@ def test_live_figures_are_defined_and_their_parts_add_up_to_the_totals(
     [(facilities, parts)] = sums["facilities"]
     assert facilities == grand.facilities
     assert parts["facilities_connected"] == grand.facilities_connected
+    # What remains is what the list of facilities not yet connected counts on its own.
+    assert parts["facilities_not_connected"] == response.context["not_connected_total"] == 3
     total_row = html.split("<tfoot>", 1)[1].split("</tfoot>", 1)[0]
     assert f'data-label="Camera đã đăng ký" class="num">{grand.cameras_registered}<' in total_row
 
