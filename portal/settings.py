@@ -300,9 +300,10 @@ else:
     Q_CLUSTER["poll"] = 1
 
 # Daily progress report (reports app): local time of the scheduled snapshot (HH:MM, 24 h) and the
-# deadline the dashboards count down to (YYYY-MM-DD; the default is the deadline set by the letter).
+# deadline the dashboards count down to (YYYY-MM-DD; empty hides it). The default, 12 June 2021,
+# is the deadline set by the ministry's letter.
 REPORT_SNAPSHOT_TIME = os.environ.get("REPORT_SNAPSHOT_TIME", "17:00")
-PROGRESS_DEADLINE = os.environ.get("PROGRESS_DEADLINE", "2021-07-15")
+PROGRESS_DEADLINE = os.environ.get("PROGRESS_DEADLINE", "2021-06-12")
 
 # Mail (camera outage notices): console backend unless configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

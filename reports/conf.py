@@ -26,5 +26,5 @@ def progress_deadline():
         return datetime.date.fromisoformat(raw.strip())
     except ValueError as exc:
         raise ImproperlyConfigured(
-            f"PROGRESS_DEADLINE={raw!r}: expected a date as YYYY-MM-DD, e.g. 2021-07-15"
+            f"PROGRESS_DEADLINE={raw!r}: expected a date as YYYY-MM-DD, e.g. 2021-06-12"
         ) from exc

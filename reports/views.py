@@ -72,6 +72,12 @@ def progress(request, code=None):
         snapshots=scope.snapshots,
         today=today,
         day=day,
+        # The province table's order (a whitelisted column key, "-" for descending) and whether
+        # it also lists the provinces with nothing registered (hidden by default on the pages
+        # of several provinces).
+        sort=request.GET.get("sort"),
+        show_all=request.GET.get("all") == "1",
+        hide_empty=scope.province is None,
     )
     total, not_connected = blockers.not_connected(
         scope.facilities, cameras=scope.cameras, limit=NOT_CONNECTED_LIMIT

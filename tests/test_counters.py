@@ -68,8 +68,14 @@ def test_a_registered_counter_is_a_column_with_its_figure_per_province_and_total
     assert lines["02"].extra == ((LABEL, 0),)
     assert response.context["grand"].extra == ((LABEL, 3),)
     html = response.content.decode()
-    assert f'<th class="num">{LABEL}</th>' in html
+    assert f'<abbr title="{LABEL}">{LABEL}</abbr>' in html
+    assert "?sort=-counter-open_problems#provinces" in html, "sortable like the other columns"
     assert f'<td data-label="{LABEL}" class="num">2</td>' in html
+    # Sorted by the counter, largest first: Hà Nội (2) before Hồ Chí Minh (1).
+    response, _count = _queries(
+        national_client, reverse("reports:progress"), sort="-counter-open_problems"
+    )
+    assert [line.province.code for line in response.context["table"]["rows"]] == ["01", "79"]
 
 
 @pytest.mark.parametrize("name, args", [("reports:progress", []), ("reports:province", ["01"])])

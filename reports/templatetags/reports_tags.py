@@ -4,6 +4,8 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 
+from reports.dashboard import value_of
+
 register = template.Library()
 
 
@@ -32,3 +34,17 @@ def percent(value):
 def field(obj, name):
     """getattr for templates: the count named `name` of a Counts."""
     return getattr(obj, name, None)
+
+
+@register.filter
+def pct(value):
+    """A compact percentage for tables and figures: 13,3% / 25% (no needless ",0"), or a dash."""
+    if value is None:
+        return "\u2014"
+    return f"{floatformat(value, -1)}%"
+
+
+@register.filter
+def cell(line, column):
+    """The figure of a progress line in a column (reports.dashboard.Column)."""
+    return value_of(line, column)
