@@ -1,6 +1,8 @@
 """Daily progress snapshots (the registry's counts per province, stored once a day) and the
 export jobs that build large exports in the background."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -125,6 +127,19 @@ class ExportJob(models.Model):
 
     def __str__(self):
         return f"{self.kind}.{self.format} #{self.pk}"
+
+    def _day(self, key):
+        value = self.parameters.get(key)
+        return datetime.date.fromisoformat(value) if value else None
+
+    @property
+    def start(self):
+        """First day of a progress export's range (None for the live exports)."""
+        return self._day("start")
+
+    @property
+    def end(self):
+        return self._day("end")
 
     @property
     def expired(self):
