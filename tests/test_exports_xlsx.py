@@ -354,6 +354,9 @@ def test_the_job_page_shows_progress_and_then_the_download(
     assert (data["status"], data["rows_total"], data["download"]) == ("queued", 6, None)
     with translation.override("vi"):
         assert data["label"] == gettext("Waiting")
+    early = client.get(reverse("reports:export_job_download", args=[job.pk]))
+    assert early.status_code == 302, "nothing to download yet: back to the job's page"
+    assert early["Location"] == reverse("reports:export_job", args=[job.pk])
 
     export_jobs.run(job.pk)
     data = client.get(reverse("reports:export_job_status", args=[job.pk])).json()
