@@ -60,7 +60,6 @@ def progress(request, code=None):
         not_connected_total=total,
         not_connected_limit=NOT_CONNECTED_LIMIT,
         province=scope.province,
-        sync_max_rows=export_jobs.sync_max_rows(),
     )
     return render(request, "reports/progress.html", context)
 
