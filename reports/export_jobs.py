@@ -24,6 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django_q.tasks import async_task
@@ -175,11 +176,25 @@ def mark_unreadable(job):
     job.save(update_fields=["status", "error", "file_name"])
 
 
+def stalled_after():
+    """How long a build may run before it is taken for dead: django-q2's own limit on a task
+    (Q_TIMEOUT), plus a minute. A worker killed mid-build leaves its job running forever else."""
+    return datetime.timedelta(seconds=settings.Q_CLUSTER.get("timeout", 600) + 60)
+
+
 def expire_if_due(job, now=None):
-    """Expire `job` now if its time has come (deleting its file). Returns whether it is expired."""
+    """Settle `job` if its time has come: expired (file deleted) past `expires_at`, failed when its
+    build outlived the task time limit. Returns whether it is expired."""
     now = now or timezone.now()
     if job.status == ExportStatus.EXPIRED:
         return True
+    if (
+        job.status == ExportStatus.RUNNING
+        and job.started_at is not None
+        and job.started_at <= now - stalled_after()
+    ):
+        job.status, job.error = ExportStatus.FAILED, ExportError.INTERNAL
+        job.save(update_fields=["status", "error"])
     if job.expires_at > now:
         return False
     if job.file_name:
@@ -190,12 +205,16 @@ def expire_if_due(job, now=None):
 
 
 def purge(now=None):
-    """Delete the files of expired jobs (and files no job knows), and old expired rows.
+    """Delete the files of expired jobs (and files no job knows), and old expired rows; builds
+    that outlived the task time limit are marked failed.
 
     The hourly task. Returns (jobs expired, job rows deleted, stray files deleted)."""
     now = now or timezone.now()
     expired = 0
-    for job in ExportJob.objects.filter(expires_at__lte=now).exclude(status=ExportStatus.EXPIRED):
+    due = Q(expires_at__lte=now) | Q(
+        status=ExportStatus.RUNNING, started_at__lte=now - stalled_after()
+    )
+    for job in ExportJob.objects.filter(due).exclude(status=ExportStatus.EXPIRED):
         expired += expire_if_due(job, now)
     deleted, _ = ExportJob.objects.filter(
         status=ExportStatus.EXPIRED, expires_at__lte=now - KEEP_EXPIRED_ROWS

@@ -506,6 +506,28 @@ def test_a_job_whose_owner_lost_the_grant_fails_and_writes_nothing(
     assert data["message"] == "Your account no longer sees these provinces."
 
 
+def test_a_build_whose_worker_died_is_reported_failed_after_the_task_time_limit(
+    client, national, registry, small_threshold, django_capture_on_commit_callbacks, settings
+):
+    client.force_login(national)
+    job = _request_job(client, "export_cameras", {}, django_capture_on_commit_callbacks,
+                       run=False)
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportStatus.RUNNING,
+        started_at=timezone.now() - datetime.timedelta(seconds=settings.Q_CLUSTER["timeout"]),
+    )
+    status = client.get(reverse("reports:export_job_status", args=[job.pk])).json()
+    assert status["status"] == "running", "still within the time limit"
+    ExportJob.objects.filter(pk=job.pk).update(
+        started_at=timezone.now() - export_jobs.stalled_after()
+    )
+    status = client.get(reverse("reports:export_job_status", args=[job.pk])).json()
+    assert status["status"] == "failed"
+    with translation.override("vi"):
+        assert status["message"] == gettext("The export stopped on an unexpected error.")
+    assert export_jobs.run(job.pk).endswith("not waiting, left alone")
+
+
 def test_a_file_sealed_with_a_removed_key_is_reported_not_served(
     client, national, registry, small_threshold, django_capture_on_commit_callbacks, settings
 ):
