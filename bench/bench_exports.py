@@ -293,8 +293,10 @@ goes to a temporary file, the sealed file is written 1 MiB at a time), so the gr
 export does not depend on the number of rows (the same figures, within 1 MiB, at 20,000 cameras
 except the Excel job, +13 MiB); the background jobs' extra MiB are the sealing of a 1 MiB piece
 (Fernet's copies of it: padding, ciphertext, base64). Sealing and the progress updates (one
-UPDATE per 1,000 rows) add 0.3 to 0.4 s of CPU per 90,000 rows, less than the run-to-run noise
-of the Excel build; the download decrypts at several hundred MB/s, faster than a network sends.
+UPDATE per 1,000 rows) add about 0.4 s of CPU to the CSV (11.6 MiB sealed); the Excel job's gap
+to the request (here 2.3 s CPU; in an earlier run the request was the slower by 2 s) is within
+the run-to-run noise of the Excel build on this loaded machine. The download decrypts at several
+hundred MB/s, faster than a network sends.
 Rerun: `.venv/bin/python bench/bench_exports.py --write`.
 {END}"""
     text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
