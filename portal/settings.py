@@ -274,6 +274,13 @@ CAMERA_PROBE_SAMPLE_SECONDS = env_float("CAMERA_PROBE_SAMPLE_SECONDS", 2.0)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 10000)
 
+# Report exports (reports/export_jobs.py): an Excel export of more rows than this is built by a
+# background task into an encrypted file under EXPORT_DIR, downloadable by its owner for
+# EXPORT_RETENTION_HOURS hours.
+EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 20000)
+EXPORT_RETENTION_HOURS = env_int("EXPORT_RETENTION_HOURS", 24)
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", DATA_DIR / "exports"))
+
 # django-guardian: no anonymous user object (anonymous visitors see nothing), permissions of
 # direct foreign-key tables prefetched when listing.
 ANONYMOUS_USER_NAME = None

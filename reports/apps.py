@@ -19,6 +19,7 @@ class ReportsConfig(AppConfig):
 
 
 def _ensure_schedule(sender, using="default", **kwargs):
-    from reports.schedule import ensure_snapshot_schedule
+    from reports.schedule import ensure_purge_schedule, ensure_snapshot_schedule
 
     ensure_snapshot_schedule(using=using)
+    ensure_purge_schedule(using=using)

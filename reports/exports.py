@@ -1,15 +1,22 @@
-"""The report's CSV exports, streamed row by row in constant memory.
+"""The report's exports: one source of typed rows per export, written as CSV or XLSX.
 
-Every export is a generator of CSV text: rows are read with `.values_list(...).iterator()` in
-chunks, so memory does not grow with the number of rows (measured in bench/bench_reports.py).
-Text starts with a UTF-8 byte order mark so Excel shows Vietnamese names correctly, and headers
-and labels are in the language active when the export is built (the interface language).
-Exports never read camera credentials: every query names its columns. Every cell goes through
-portal/spreadsheet.py in CsvStream, the one place rows are written, so text that begins like a
+Each export is a list of `Column`s (title, kind, width) and a generator of rows whose cells are
+typed Python values: text, int, a share between 0 and 1 (PERCENT), a date, an aware datetime, or
+None for an empty cell. Rows are read with `.values_list(...).iterator()` in chunks, so memory does
+not grow with the number of rows (measured in bench/bench_reports.py and bench/bench_exports.py).
+The writers turn the same rows into a file: `CsvStream` here (text for machines: a share as
+percent points with one decimal, dates as ISO text, times local), reports/xlsx.py for Excel
+(numbers, percentages and dates as typed cells).
+
+CSV text starts with a UTF-8 byte order mark so Excel shows Vietnamese names correctly, and
+headers and labels are in the language active when the export is built (the interface language).
+Exports never read camera credentials: every query names its columns. Every CSV cell goes through
+portal/spreadsheet.py in CsvStream, the one place CSV rows are written, so text that begins like a
 formula (a facility named "=HYPERLINK(...)") opens in Excel as text.
 """
 
 import csv
+import dataclasses
 import datetime
 from operator import add as operator_add
 
@@ -18,7 +25,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cameras.choices import ConnectionStatus, Health, Zone
+from cameras.choices import ConnectionStatus, ErrorKind, Health, Zone
 from facilities.choices import FacilityKind, FacilityStatus, Operator
 from portal.spreadsheet import safe_row
 from reports.snapshot import (
@@ -29,7 +36,6 @@ from reports.snapshot import (
     counted_cameras,
     counted_facilities,
     counts_by_province,
-    percent,
 )
 
 BOM = "\ufeff"
@@ -38,6 +44,43 @@ CHUNK_SIZE = 2000
 # that the first bytes leave at once.
 ROWS_PER_PIECE = 500
 UPTIME_DAYS = 7
+
+
+# Kinds of column: what a cell holds, so each writer can type it.
+TEXT = "text"
+INTEGER = "integer"
+PERCENT = "percent"  # a share between 0 and 1 (None: nothing to divide by)
+DATE = "date"
+DATETIME = "datetime"  # aware; written in local time (Asia/Ho_Chi_Minh)
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    """One column of an export: its title (already translated), kind and width in characters."""
+
+    title: str
+    kind: str = TEXT
+    width: int = 12
+
+
+def _csv_percent(value):
+    return "" if value is None else f"{100.0 * value:.1f}"
+
+
+def _csv_date(value):
+    return value.isoformat() if value else ""
+
+
+def _csv_datetime(value):
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+# How CsvStream writes the kinds that are not text or int (the csv module writes those itself).
+CSV_FORMATS = {PERCENT: _csv_percent, DATE: _csv_date, DATETIME: _csv_datetime}
+
+
+def titles(columns):
+    return [column.title if isinstance(column, Column) else column for column in columns]
 
 
 class _Echo:
@@ -50,19 +93,30 @@ class _Echo:
 class CsvStream:
     """CSV text of a header and rows, in pieces; counts the data rows it has produced.
 
+    header: `Column`s (their kinds say how to write percentages and dates) or plain titles.
     Rows hold numbers as numbers and text as text: text cells are made spreadsheet-safe here.
     """
 
     def __init__(self, header, rows):
-        self.header = header
+        self.header = titles(header)
+        self.formats = [
+            (i, CSV_FORMATS[column.kind])
+            for i, column in enumerate(header)
+            if isinstance(column, Column) and column.kind in CSV_FORMATS
+        ]
         self.rows = rows
         self.count = 0
 
     def __iter__(self):
         writer = csv.writer(_Echo())
+        formats = self.formats
         yield BOM + writer.writerow(safe_row(self.header))
         piece = []
         for row in self.rows:
+            if formats:
+                row = list(row)
+                for i, write in formats:
+                    row[i] = write(row[i])
             piece.append(writer.writerow(safe_row(row)))
             self.count += 1
             if len(piece) >= ROWS_PER_PIECE:
@@ -77,46 +131,60 @@ def _labels(choices):
     return {value: str(label) for value, label in choices}
 
 
-def _number(value):
-    return "" if value is None else f"{value:.1f}"
-
-
 # --- 1. Progress by province ------------------------------------------------------------------
 
 
-def progress_header():
+def progress_columns():
+    """The columns of export 1, in the order of the progress page's table (its two percentages
+    included, with the page's own titles and definitions: reports/snapshot.py `Counts`)."""
     return [
-        _("Date"),
-        _("Province code"),
-        _("Province"),
-        _("Operator"),
-        _("Facilities"),
-        _("Facilities connected"),
-        _("Cameras registered"),
-        _("Eligible"),
-        _("Ineligible"),
-        _("Connected"),
-        _("Online"),
-        _("Offline"),
-        _("Planned"),
-        _("Percent connected"),
+        Column(_("Date"), DATE, 11),
+        Column(_("Province code"), TEXT, 8),
+        Column(_("Province"), TEXT, 22),
+        Column(_("Operator"), TEXT, 10),
+        Column(_("Facilities"), INTEGER, 10),
+        Column(_("Facilities connected"), INTEGER, 12),
+        # The page's column titles: "%%" because the msgid is shared with the template, where
+        # makemessages escapes the percent sign; formatting turns it back into "%".
+        Column(_("%% facilities connected") % {}, PERCENT, 12),
+        Column(_("Cameras registered"), INTEGER, 12),
+        Column(_("Eligible"), INTEGER, 10),
+        Column(_("Ineligible"), INTEGER, 10),
+        Column(_("Connected"), INTEGER, 10),
+        Column(_("Online"), INTEGER, 10),
+        Column(_("Offline"), INTEGER, 10),
+        Column(_("Planned"), INTEGER, 10),
+        Column(_("%% of planned connected") % {}, PERCENT, 12),
     ]
 
 
+def progress_header():
+    return titles(progress_columns())
+
+
+_FACILITIES = COUNT_FIELDS.index("facilities")
+_FACILITIES_CONNECTED = COUNT_FIELDS.index("facilities_connected")
 _CONNECTED = COUNT_FIELDS.index("cameras_connected")
 _PLANNED = COUNT_FIELDS.index("cameras_planned")
+# The facility percentage goes right after the facility counts, as on the page.
+_SPLIT = _FACILITIES_CONNECTED + 1
 
 
 def _progress_row(day, code, name, operator, values):
-    """One CSV row; `values` are the counts in COUNT_FIELDS order (plain ints: once per row)."""
+    """One row; `values` are the counts in COUNT_FIELDS order (plain ints: once per row).
+
+    The shares are Counts.percent_facilities_connected and .percent_planned_connected unrounded
+    (computed inline: this runs once per row)."""
+    facilities, planned = values[_FACILITIES], values[_PLANNED]
     return [
-        day.isoformat(),
+        day,
         code,
         name,
         operator,
-        *values,
-        # Formatted directly (not percent() then _number()): this runs once per row.
-        f"{100.0 * values[_CONNECTED] / values[_PLANNED]:.1f}" if values[_PLANNED] else "",
+        *values[:_SPLIT],
+        values[_FACILITIES_CONNECTED] / facilities if facilities else None,
+        *values[_SPLIT:],
+        values[_CONNECTED] / planned if planned else None,
     ]
 
 
@@ -170,7 +238,7 @@ def live_progress(provinces, facilities, cameras):
 
 def progress_csv(snapshots, *, start, end, live=None, total_label=None):
     return CsvStream(
-        progress_header(),
+        progress_columns(),
         progress_rows(snapshots, start=start, end=end, live=live, total_label=total_label),
     )
 
@@ -178,28 +246,32 @@ def progress_csv(snapshots, *, start, end, live=None, total_label=None):
 # --- 2. Facilities ----------------------------------------------------------------------------
 
 
-def facility_header():
+def facility_columns():
     return [
-        _("Province code"),
-        _("Province"),
-        _("Facility"),
-        _("Kind"),
-        _("Status"),
-        _("District"),
-        _("Address"),
-        _("Managing agency"),
-        _("Planned"),
-        _("Cameras registered"),
-        _("Eligible"),
-        _("Ineligible"),
-        _("Connected"),
-        _("Online"),
-        _("Offline"),
-        _("Focal person"),
-        _("Focal person's title"),
-        _("Focal person's phone"),
-        _("Focal person's e-mail"),
+        Column(_("Province code"), TEXT, 8),
+        Column(_("Province"), TEXT, 20),
+        Column(_("Facility"), TEXT, 36),
+        Column(_("Kind"), TEXT, 24),
+        Column(_("Status"), TEXT, 16),
+        Column(_("District"), TEXT, 18),
+        Column(_("Address"), TEXT, 30),
+        Column(_("Managing agency"), TEXT, 24),
+        Column(_("Planned"), INTEGER, 10),
+        Column(_("Cameras registered"), INTEGER, 12),
+        Column(_("Eligible"), INTEGER, 10),
+        Column(_("Ineligible"), INTEGER, 10),
+        Column(_("Connected"), INTEGER, 10),
+        Column(_("Online"), INTEGER, 10),
+        Column(_("Offline"), INTEGER, 10),
+        Column(_("Focal person"), TEXT, 22),
+        Column(_("Focal person's title"), TEXT, 18),
+        Column(_("Focal person's phone"), TEXT, 16),
+        Column(_("Focal person's e-mail"), TEXT, 26),
     ]
+
+
+def facility_header():
+    return titles(facility_columns())
 
 
 def facility_rows(facilities):
@@ -261,26 +333,30 @@ def facility_rows(facilities):
 
 
 def facility_csv(facilities):
-    return CsvStream(facility_header(), facility_rows(facilities))
+    return CsvStream(facility_columns(), facility_rows(facilities))
 
 
 # --- 3. Cameras -------------------------------------------------------------------------------
 
 
-def camera_header():
+def camera_columns():
     return [
-        _("Province code"),
-        _("Province"),
-        _("Facility"),
-        _("Camera"),
-        _("Placement zone"),
-        _("Connection status"),
-        _("Reason"),
-        _("Health"),
-        _("Last error"),
-        _("Last check"),
-        _("Uptime over 7 days (%)"),
+        Column(_("Province code"), TEXT, 8),
+        Column(_("Province"), TEXT, 20),
+        Column(_("Facility"), TEXT, 36),
+        Column(_("Camera"), TEXT, 24),
+        Column(_("Placement zone"), TEXT, 24),
+        Column(_("Connection status"), TEXT, 16),
+        Column(_("Reason"), TEXT, 30),
+        Column(_("Health"), TEXT, 14),
+        Column(_("Last error"), TEXT, 22),
+        Column(_("Last check"), DATETIME, 17),
+        Column(_("Uptime over 7 days (%)"), PERCENT, 14),
     ]
+
+
+def camera_header():
+    return titles(camera_columns())
 
 
 def camera_day_model():
@@ -312,6 +388,7 @@ def camera_rows(cameras, *, today=None):
     zones = _labels(Zone.choices)
     statuses = _labels(ConnectionStatus.choices)
     healths = _labels(Health.choices)
+    errors = _labels(ErrorKind.choices)
     today = today or timezone.localdate()
     since = today - datetime.timedelta(days=UPTIME_DAYS - 1)
     queryset = counted_cameras(cameras).order_by(
@@ -337,10 +414,9 @@ def camera_rows(cameras, *, today=None):
         )
         fields += ["checks_7d", "successes_7d"]
     for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK_SIZE):
-        checked_at = row[9]
-        uptime = ""
+        uptime = None
         if camera_day is not None and row[10]:
-            uptime = _number(percent(row[11] or 0, row[10]))
+            uptime = (row[11] or 0) / row[10]
         yield [
             row[0],
             row[1],
@@ -350,11 +426,11 @@ def camera_rows(cameras, *, today=None):
             statuses.get(row[5], row[5]),
             row[6],
             healths.get(row[7], row[7]),
-            row[8],
-            timezone.localtime(checked_at).strftime("%Y-%m-%d %H:%M") if checked_at else "",
+            errors.get(row[8], row[8]),
+            row[9],
             uptime,
         ]
 
 
 def camera_csv(cameras, *, today=None):
-    return CsvStream(camera_header(), camera_rows(cameras, today=today))
+    return CsvStream(camera_columns(), camera_rows(cameras, today=today))

@@ -9,6 +9,8 @@ from reports.conf import snapshot_time
 
 SCHEDULE_NAME = "reports.daily_snapshot"
 TASK = "reports.tasks.take_daily_snapshot"
+PURGE_SCHEDULE_NAME = "reports.purge_exports"
+PURGE_TASK = "reports.tasks.purge_expired_exports"
 
 
 def next_run_at(at, now=None):
@@ -40,4 +42,13 @@ def ensure_snapshot_schedule(using="default", now=None):
         next_run=next_run_at(at, now),
         time_of_day=at,
         using=using,
+    )
+
+
+def ensure_purge_schedule(using="default"):
+    """Every hour, the files of background exports past EXPORT_RETENTION_HOURS are deleted."""
+    from django_q.models import Schedule
+
+    return ensure_schedule(
+        PURGE_SCHEDULE_NAME, PURGE_TASK, Schedule.MINUTES, minutes=60, using=using
     )

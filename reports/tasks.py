@@ -4,6 +4,7 @@ import logging
 
 from django.utils import timezone
 
+from reports import export_jobs
 from reports.snapshot import take_snapshot
 
 log = logging.getLogger(__name__)
@@ -19,3 +20,21 @@ def take_daily_snapshot():
     rows = take_snapshot(day)
     log.info("daily snapshot of %s: %d provinces", day.isoformat(), rows)
     return f"{day.isoformat()}: {rows}"
+
+
+def build_export(job_id):
+    """Build a background export (reports/export_jobs.py) with its owner's scope."""
+    return export_jobs.run(job_id)
+
+
+def purge_expired_exports():
+    """The hourly clean-up: files of expired exports deleted, old job rows removed."""
+    expired, deleted, stray = export_jobs.purge()
+    if expired or deleted or stray:
+        log.info(
+            "exports: %d expired, %d old jobs removed, %d stray files",
+            expired,
+            deleted,
+            stray,
+        )
+    return f"{expired} expired, {deleted} removed, {stray} stray"

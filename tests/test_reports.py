@@ -35,6 +35,7 @@ PROGRESS_COLUMNS_VI = [
     "Doanh nghiệp",
     "Cơ sở cách ly",
     "Cơ sở đã kết nối",
+    "% cơ sở đã kết nối",
     "Camera đã đăng ký",
     "Đủ điều kiện",
     "Không đủ điều kiện",
@@ -42,7 +43,7 @@ PROGRESS_COLUMNS_VI = [
     "Trực tuyến",
     "Mất tín hiệu",
     "Camera dự kiến",
-    "Tỷ lệ kết nối (%)",
+    "% camera dự kiến đã kết nối",
 ]
 PROGRESS_COLUMNS_EN = [
     "Date",
@@ -51,6 +52,7 @@ PROGRESS_COLUMNS_EN = [
     "Operator",
     "Facilities",
     "Facilities connected",
+    "% facilities connected",
     "Cameras registered",
     "Eligible",
     "Ineligible",
@@ -58,8 +60,17 @@ PROGRESS_COLUMNS_EN = [
     "Online",
     "Offline",
     "Planned",
-    "Percent connected",
+    "% of planned connected",
 ]
+# Where the counts are in a progress row (COUNT_FIELDS order, the facility percentage between
+# the facility and the camera counts, as on the page).
+FACILITY_COUNTS = slice(4, 6)
+CAMERA_COUNTS = slice(7, 14)
+
+
+def _counts(row):
+    """The nine counts of a progress row, in COUNT_FIELDS order."""
+    return row[FACILITY_COUNTS] + row[CAMERA_COUNTS]
 
 
 # --- Cast and data ----------------------------------------------------------------------------
@@ -327,6 +338,7 @@ def test_progress_export_has_bom_columns_in_order_vietnamese_names_and_total(
         "Viettel",
         "4",
         "1",
+        "25.0",
         "9",
         "5",
         "2",
@@ -338,15 +350,17 @@ def test_progress_export_has_bom_columns_in_order_vietnamese_names_and_total(
     ]
     assert by_code["79"][2:4] == ["Hồ Chí Minh", "VNPT"]
     assert by_code["48"][2] == "Đà Nẵng"
-    assert by_code["48"][-1] == "", "no planned cameras: no percentage"
+    assert by_code["48"][6] == by_code["48"][-1] == "", "nothing to divide by: no percentage"
     total = rows[-1]
     assert total[:4] == ["2021-07-01", "", "Toàn quốc", ""]
-    assert total[4:13] == [
+    assert _counts(total) == [
         str(a + b) for a, b in zip(HANOI.as_tuple(), HCM.as_tuple(), strict=True)
     ]
+    assert (total[6], total[-1]) == ("40.0", "21.1"), "2 of 5 facilities, 4 of 19 planned"
     assert export_events(caplog) == [
         {
             "export": "progress",
+            "format": "csv",
             "filters": {"start": "2021-07-01", "end": "2021-07-01", "province": ""},
             "rows": 64,
         }
@@ -374,7 +388,7 @@ def test_progress_export_over_a_range_has_each_day_then_its_total(client, nation
         {"start": "2021-06-30", "end": "2021-07-02", "province": "01"},
     )
     rows = _csv(response)[1:]
-    assert [(r[0], r[1], r[2], r[9]) for r in rows] == [
+    assert [(r[0], r[1], r[2], r[10]) for r in rows] == [
         ("2021-07-01", "01", "Hà Nội", "2"),
         ("2021-07-01", "", "Tổng", "2"),
         ("2021-07-02", "01", "Hà Nội", "3"),
@@ -389,7 +403,7 @@ def test_progress_export_for_today_uses_live_counts_until_the_snapshot_is_stored
     rows = _csv(client.get(reverse("reports:export_progress")))
     today = timezone.localdate().isoformat()
     assert [r[:3] for r in rows[1:]] == [[today, "01", "Hà Nội"], [today, "", "Tổng"]]
-    assert rows[1][4:13] == [str(n) for n in HANOI.as_tuple()]
+    assert _counts(rows[1]) == [str(n) for n in HANOI.as_tuple()]
 
 
 def test_province_admin_exports_only_its_province(client, hanoi_admin, registry, caplog):
@@ -463,7 +477,7 @@ def test_facility_export_lists_counted_facilities_with_counts_and_focal_person(
     assert pv[15:17] == ["Nguyễn Thị Hà", ""]
     assert pv[17] == "0912 345 678"
     assert export_events(caplog) == [
-        {"export": "facilities", "filters": {"province": ""}, "rows": 5}
+        {"export": "facilities", "format": "csv", "filters": {"province": ""}, "rows": 5}
     ]
 
 

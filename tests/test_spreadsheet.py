@@ -190,9 +190,11 @@ def test_progress_export_quotes_a_province_name_and_keeps_counts_and_percentages
     assert hanoi[2] == "'=HYPERLINK(\"http://x\",\"Hà Nội\")"
     planned = sum(range(1, len(DANGEROUS + ORDINARY) + 1))
     connected = len(DANGEROUS + ORDINARY)
-    assert hanoi[4:13] == [str(connected), str(connected), str(connected), str(connected), "0",
-                           str(connected), "0", "0", str(planned)]
-    assert hanoi[13] == f"{100 * connected / planned:.1f}"
+    # Facilities, connected, their share; then the camera counts and the share of planned ones.
+    assert hanoi[4:7] == [str(connected), str(connected), "100.0"]
+    assert hanoi[7:14] == [str(connected), str(connected), "0", str(connected), "0", "0",
+                           str(planned)]
+    assert hanoi[14] == f"{100 * connected / planned:.1f}"
 
 
 def test_export_command_writes_safe_cells_too(payloads, tmp_path):

@@ -17,6 +17,7 @@ A new URL must be given its parameters below (or a reason to leave it out), else
 fails: nothing escapes it silently.
 """
 
+import datetime
 import re
 from pathlib import Path
 
@@ -41,7 +42,7 @@ from facilities.roles import NATIONAL_OFFICIALS_GROUP
 from portal import urls as portal_urls
 from portal.account_events import record_event
 from portal.models import AccountEvent
-from reports.models import DailySnapshot
+from reports.models import DailySnapshot, ExportJob
 from reports.snapshot import take_snapshot
 from tests import english_ui, factories
 
@@ -86,6 +87,11 @@ SKIPPED = {
     "reports:export_progress": "CSV, not a page",
     "reports:export_facilities": "CSV, not a page",
     "reports:export_cameras": "CSV, not a page",
+    "reports:export_progress_xlsx": "an Excel file, not a page",
+    "reports:export_facilities_xlsx": "an Excel file, not a page",
+    "reports:export_cameras_xlsx": "an Excel file, not a page",
+    "reports:export_job_status": "JSON, not a page (its texts are the job page's)",
+    "reports:export_job_download": "the file, not a page",
     "admin:facilities_facility_import_template": "CSV, not a page",
     "admin:cameras_camera_import_template": "CSV, not a page",
     "admin:autocomplete": "JSON, not a page",
@@ -141,6 +147,12 @@ def registry(monkeypatch, django_user_model):
                  detail={"user": "quan_ly_me_tri", "permission": "view_facility"})
     take_snapshot()
     now = timezone.now()
+    # A background export of the national official's, waiting for a worker.
+    ExportJob.objects.create(
+        owner=accounts["national official"], kind="cameras", format="xlsx",
+        parameters={"province": "01", "language": "vi"}, rows_total=30000,
+        download_name="cameras.xlsx", expires_at=now + datetime.timedelta(hours=24),
+    )
     task = {"id": "a" * 32, "name": "kiem-tra", "func": "cameras.tasks.sweep", "args": (),
             "kwargs": {}, "group": "kiem-tra-1", "started": now, "stopped": now, "result": 1,
             "success": True}
@@ -216,6 +228,9 @@ def crawl_urls(objects):
         ],
         "facility_detail": [reverse("facility_detail", args=[facility.pk])],
         "reports:province": [reverse("reports:province", args=[facility.province.code])],
+        "reports:export_job": [
+            reverse("reports:export_job", args=[job.pk]) for job in ExportJob.objects.all()
+        ],
         "admin:facilities_facility_import": [reverse("admin:facilities_facility_import")],
         "admin:cameras_camera_import": [reverse("admin:cameras_camera_import")],
     }

@@ -74,6 +74,7 @@ class Command(BaseCommand):
                 target=provinces.first() if code else None,
                 detail={
                     "export": "progress",
+                    "format": "csv",
                     "filters": {
                         "start": day.isoformat(),
                         "end": day.isoformat(),
