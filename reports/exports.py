@@ -144,9 +144,8 @@ def progress_columns():
         Column(_("Operator"), TEXT, 10),
         Column(_("Facilities"), INTEGER, 10),
         Column(_("Facilities connected"), INTEGER, 12),
-        # The page's column titles: "%%" because the msgid is shared with the template, where
-        # makemessages escapes the percent sign; formatting turns it back into "%".
-        Column(_("%% facilities connected") % {}, PERCENT, 12),
+        # The progress table's two percentages (reports/dashboard.py), in percent as on the page.
+        Column(_("Share of facilities connected (%)"), PERCENT, 12),
         Column(_("Cameras registered"), INTEGER, 12),
         Column(_("Eligible"), INTEGER, 10),
         Column(_("Ineligible"), INTEGER, 10),
@@ -154,7 +153,7 @@ def progress_columns():
         Column(_("Online"), INTEGER, 10),
         Column(_("Offline"), INTEGER, 10),
         Column(_("Planned"), INTEGER, 10),
-        Column(_("%% of planned connected") % {}, PERCENT, 12),
+        Column(_("Share of planned cameras connected (%)"), PERCENT, 12),
     ]
 
 

@@ -166,8 +166,8 @@ def test_progress_workbook_types_its_cells_and_shows_both_percentages(
     sheet = _workbook(content).active
     header = [cell.value for cell in sheet[1]]
     assert header[:4] == ["Ngày", "Mã tỉnh", "Tỉnh/thành phố", "Doanh nghiệp"]
-    assert header[6] == "% cơ sở đã kết nối"
-    assert header[-1] == "% camera dự kiến đã kết nối"
+    assert header[6] == "Tỷ lệ cơ sở đã kết nối (%)"
+    assert header[-1] == "Tỷ lệ camera dự kiến đã kết nối (%)"
     hanoi = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == "01")
     day, code, name, operator = (cell.value for cell in hanoi[:4])
     assert day == datetime.datetime(2021, 7, 1)

@@ -35,7 +35,7 @@ PROGRESS_COLUMNS_VI = [
     "Doanh nghiệp",
     "Cơ sở cách ly",
     "Cơ sở đã kết nối",
-    "% cơ sở đã kết nối",
+    "Tỷ lệ cơ sở đã kết nối (%)",
     "Camera đã đăng ký",
     "Đủ điều kiện",
     "Không đủ điều kiện",
@@ -43,7 +43,7 @@ PROGRESS_COLUMNS_VI = [
     "Trực tuyến",
     "Mất tín hiệu",
     "Camera dự kiến",
-    "% camera dự kiến đã kết nối",
+    "Tỷ lệ camera dự kiến đã kết nối (%)",
 ]
 PROGRESS_COLUMNS_EN = [
     "Date",
@@ -52,7 +52,7 @@ PROGRESS_COLUMNS_EN = [
     "Operator",
     "Facilities",
     "Facilities connected",
-    "% facilities connected",
+    "Share of facilities connected (%)",
     "Cameras registered",
     "Eligible",
     "Ineligible",
@@ -60,7 +60,7 @@ PROGRESS_COLUMNS_EN = [
     "Online",
     "Offline",
     "Planned",
-    "% of planned connected",
+    "Share of planned cameras connected (%)",
 ]
 # Where the counts are in a progress row (COUNT_FIELDS order, the facility percentage between
 # the facility and the camera counts, as on the page).
