@@ -46,6 +46,11 @@ NOT_CHECKED = _(
 # The credential inputs of the camera form, which operators never see.
 CREDENTIAL_INPUTS = ("username", "password", "password_token", "clear_password")
 
+# The row button of the camera list that connects one camera (CameraAdmin._connect_one), and
+# the statuses it is offered on: those the lifecycle's "connect" starts from.
+CONNECT_ONE = "_connect_one"
+CONNECTABLE_FROM = lifecycle.by_name("connect").sources
+
 # What an operator engineer may edit on a camera of its province (through the lifecycle).
 CONNECTION_FIELDS = ["connection_status", "status_reason"]
 
@@ -396,6 +401,8 @@ class CameraAdmin(ScopedAdmin):
         return HttpResponseRedirect(reverse("admin:cameras_camera_change", args=[camera.pk]))
 
     def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and CONNECT_ONE in request.POST:
+            return self._connect_one(request)
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if context and "cl" in context:
@@ -433,6 +440,10 @@ class CameraAdmin(ScopedAdmin):
         if len(scoped_provinces(request)) == 1:
             # A person of one province knows which province every camera is in.
             columns[columns.index("facility_and_province")] = "facility_name"
+        if self.has_connect_permission(request):
+            # Operators connect a waiting camera from its row: one click, not tick, choose the
+            # action and go.
+            columns[columns.index("status_badge")] = "status_with_connect"
         return columns
 
     @admin.display(description=_("name"), ordering="name")
@@ -456,6 +467,35 @@ class CameraAdmin(ScopedAdmin):
         return camera_badge(
             obj.pk, "connection_status", obj.connection_status, obj.get_connection_status_display()
         )
+
+    @admin.display(description=_("connection status"), ordering="connection_status")
+    def status_with_connect(self, obj):
+        """The status badge and, for a camera the lifecycle may connect from its status, a
+        "Connect" button that posts the list's own form (its CSRF token included); whether
+        this person may connect this camera is decided when it is pressed."""
+        badge_html = self.status_badge(obj)
+        if obj.connection_status not in CONNECTABLE_FROM:
+            return badge_html
+        return format_html(
+            '{}<button type="submit" class="button row-action" name="{}" value="{}">{}</button>',
+            badge_html, CONNECT_ONE, obj.pk, _("Connect"),
+        )
+
+    def _connect_one(self, request):
+        """The row's "Connect" button: the lifecycle's connect for that one camera, reported
+        like the bulk action, then back to the same list."""
+        if not self.has_connect_permission(request):
+            raise PermissionDenied
+        try:
+            pk = int(request.POST[CONNECT_ONE])
+        except ValueError:
+            pk = None
+        camera = self.get_queryset(request).filter(pk=pk)
+        if pk is None or not camera.exists():
+            self.message_user(request, _("That camera is not in your list."), messages.ERROR)
+        else:
+            self._transition_action(request, camera, "connect")
+        return HttpResponseRedirect(request.get_full_path())
 
     @admin.display(description=_("health"), ordering="state__health")
     def health_badge(self, obj):

@@ -111,7 +111,8 @@ def test_the_list_has_six_columns_with_the_last_error_translated_under_the_healt
         "action_checkbox",
         "name_and_zone",
         "facility_and_province",
-        "status_badge",
+        # A national administrator may connect: the status carries the row's "Connect" button.
+        "status_with_connect",
         "health_badge",
         "uptime",
         "last_checked",

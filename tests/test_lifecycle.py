@@ -468,3 +468,50 @@ def test_check_registry_lists_states_the_rules_would_not_allow_and_changes_nothi
     assert "vnpt.hcm" not in out
     after = list(Camera.objects.order_by("pk").values_list("connection_status", "status_reason"))
     assert before == after
+
+
+# --- The camera list's "Connect" button (one camera, one click) ------------------------------
+
+
+def test_operator_connects_a_waiting_camera_from_its_row(operator, client):
+    waiting = factories.passed_check(factories.camera(name="Cổng"))
+    unchecked = factories.camera(name="Sân")
+    c = english(client, operator)
+    page = c.get(changelist()).content.decode()
+    # The button is on the waiting camera's row only (a registered camera has nothing to connect).
+    assert f'name="_connect_one" value="{waiting.pk}"' in page
+    assert f'name="_connect_one" value="{unchecked.pk}"' not in page
+    response = c.post(changelist() + "?q=ng", {"_connect_one": waiting.pk})
+    # Back to the same list, filters kept, with the lifecycle's own report.
+    assert response.status_code == 302 and response["Location"] == changelist() + "?q=ng"
+    waiting.refresh_from_db()
+    assert waiting.connection_status == S.CONNECTED
+    assert waiting.status_changes.latest("at").by == operator
+    messages = [str(m) for m in c.get(response["Location"]).context["messages"]]
+    assert any("1 camera changed" in m for m in messages), messages
+
+
+def test_the_row_button_goes_through_the_lifecycle_and_the_scope(operator, client):
+    never_passed = factories.passed_check(factories.camera(name="Cổng"))
+    # Eligible on paper, but with no dated passing check the table's rule refuses it.
+    never_passed.state.verdict_at = None
+    never_passed.state.save()
+    elsewhere = factories.passed_check(factories.camera(factories.facility("79"), name="HCM"))
+    c = english(client, operator)
+    c.post(changelist(), {"_connect_one": never_passed.pk})
+    page = c.post(changelist(), {"_connect_one": elsewhere.pk}, follow=True)
+    never_passed.refresh_from_db()
+    elsewhere.refresh_from_db()
+    # Refused (and a check queued, as for the bulk action), never connected.
+    assert never_passed.connection_status != S.CONNECTED
+    assert elsewhere.connection_status == S.ELIGIBLE
+    assert "That camera is not in your list." in page.content.decode()
+
+
+def test_who_may_not_connect_sees_no_button_and_is_refused(province_admin, client):
+    camera = factories.passed_check(factories.camera())
+    c = english(client, province_admin)
+    assert "_connect_one" not in c.get(changelist()).content.decode()
+    assert c.post(changelist(), {"_connect_one": camera.pk}).status_code == 403
+    camera.refresh_from_db()
+    assert camera.connection_status == S.ELIGIBLE

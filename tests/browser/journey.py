@@ -205,10 +205,12 @@ class Journey:
 
 
 def admin_row(driver, name):
-    """The row of an admin list whose first column links to `name`."""
+    """The row of an admin list whose first column links to `name` (the link's own text: a
+    note such as the camera's placement zone may follow it inside the link)."""
     return wait(driver).until(
         lambda d: d.find_element(
-            By.XPATH, f"//table[@id='result_list']//tr[.//th//a[normalize-space()='{name}']]"
+            By.XPATH,
+            f"//table[@id='result_list']//tr[.//th//a[normalize-space(text()[1])='{name}']]",
         )
     )
 

@@ -2,7 +2,9 @@
 read back, says what the registry holds."""
 
 import csv
+import datetime
 
+import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +13,7 @@ from cameras.choices import ConnectionStatus, Health
 from facilities.choices import FacilityStatus
 from facilities.models import Province
 from tests import factories
-from tests.browser.journey import wait_for_download
+from tests.browser.journey import find, wait_for_download
 from tests.browser.language import assert_vietnamese
 
 pytestmark = pytest.mark.browser
@@ -64,10 +66,11 @@ def test_national_official_exports_progress_as_csv(browser, sign_in, journey, do
 
     sign_in(browser, "cuc.vienthong", PASSWORD)
     export = journey("export_progress", browser)
-    assert_vietnamese(browser, "Tiến độ", "Xuất CSV")
+    assert_vietnamese(browser, "Tiến độ", "Xuất dữ liệu")
     today = timezone.localdate()
-    export.click_link(f"Tiến độ theo tỉnh/thành phố ngày {today:%d/%m/%Y}", within=".exports",
-                      load=False)
+    assert f"Tiến độ theo tỉnh/thành phố ngày {today:%d/%m/%Y}" in find(
+        browser, ".exports li:first-child").text
+    export.click_link("CSV", within=".exports li:first-child", load=False)
     # A download: the page stays, the file arrives.
     path = wait_for_download(downloads, ".csv")
     assert path.name == f"progress-{today.isoformat()}.csv"
@@ -92,7 +95,23 @@ def test_national_official_exports_progress_as_csv(browser, sign_in, journey, do
     assert [int(total[0][column]) for column in COUNT_COLUMNS] == [
         sum(values) for values in zip(*expected.values(), strict=True)
     ]
-    assert by_code["01"]["Tỷ lệ kết nối (%)"] == "16.7"
-    # XLSX: TODO when the typed Excel export of issue 12 lands: download it here too (its link
-    # on this page), read it back with openpyxl and compare it with `expected` as above, numbers
-    # as numbers and the date as a date.
+    # Hà Nội: 1 of 2 facilities connected; 1 of 6 planned cameras connected.
+    assert by_code["01"]["Tỷ lệ cơ sở đã kết nối (%)"] == "50.0"
+    assert by_code["01"]["Tỷ lệ camera dự kiến đã kết nối (%)"] == "16.7"
+
+    # The same day as an Excel workbook, from the link beside: typed cells, the same figures.
+    export.click_link("Excel", within=".exports li:first-child", load=False)
+    path = wait_for_download(downloads, ".xlsx")
+    assert path.name == f"progress-{today.isoformat()}.xlsx"
+    sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    header, *cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert header == list(rows[0].keys())
+    by_code_xlsx = {row[header.index("Mã tỉnh")]: row for row in cells if row[1]}
+    assert set(by_code_xlsx) == set(by_code)
+    for code, row in by_code_xlsx.items():
+        counts = [row[header.index(column)] for column in COUNT_COLUMNS]
+        assert counts == expected.get(code, [0] * len(COUNT_COLUMNS)), code  # numbers, not text
+        assert row[header.index("Ngày")] == datetime.datetime.combine(today, datetime.time())
+    hanoi = by_code_xlsx["01"]
+    assert hanoi[header.index("Tỷ lệ cơ sở đã kết nối (%)")] == pytest.approx(0.5)
+    assert hanoi[header.index("Tỷ lệ camera dự kiến đã kết nối (%)")] == pytest.approx(1 / 6)

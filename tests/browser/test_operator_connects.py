@@ -52,9 +52,12 @@ def test_operator_connects_an_eligible_camera_and_is_refused_an_ineligible_one(
     assert_vietnamese(browser, "Camera")
     connect.click("#content-main a[href$='/cameras/camera/']", load=True)
     assert_vietnamese(browser, "Camera cổng", "Camera sân")
-    connect.click(admin_tick_box(browser, "Camera cổng"), "tick “Camera cổng”")
-    connect.choose("select[name=action]", CONNECT)
-    connect.click("button[name=index]", load=True)
+    # A waiting camera has its own "Kết nối" button; the ineligible one has none.
+    assert not admin_row(browser, "Camera sân").find_elements(By.NAME, "_connect_one")
+    connect.click(
+        admin_row(browser, "Camera cổng").find_element(By.NAME, "_connect_one"),
+        "button “Kết nối” of “Camera cổng”", load=True,
+    )
 
     assert_vietnamese(browser)
     assert "đã thay đổi 1 camera" in find(browser, ".messagelist .success").text
@@ -63,6 +66,7 @@ def test_operator_connects_an_eligible_camera_and_is_refused_an_ineligible_one(
     assert gate.connection_status == ConnectionStatus.CONNECTED
     assert gate.connected_by.get_username() == "kythuat.viettel.hn"
 
+    # Tried anyway with the list's action, the ineligible camera is refused with its reasons.
     refused = journey("connect_refused", browser)
     refused.click(admin_tick_box(browser, "Camera sân"), "tick “Camera sân”")
     refused.choose("select[name=action]", CONNECT)
