@@ -318,3 +318,30 @@ def test_error_pages_are_the_portals_in_vietnamese(browser, sign_in, live_server
     browser.find_element(By.LINK_TEXT, "Về trang chủ").click()
     wait(browser).until(lambda d: d.find_element(By.TAG_NAME, "html") != old)
     assert_vietnamese(browser, facility.name)
+
+
+def test_admin_turns_a_facility_manager_away_with_a_way_back(browser, sign_in, live_server):
+    """A facility manager (no admin account) who opens /admin/, from an old bookmark or a
+    colleague's link, is told the admin is not theirs and finds the way back to the portal."""
+    facility = factories.facility("01", name="Khu cách ly Ký túc xá Đại học Quốc gia")
+    factories.facility_manager("quanly.ktx", facility, password=PASSWORD)
+    sign_in(browser, "quanly.ktx", PASSWORD)
+
+    open_page(browser, live_server, "/admin/")
+    assert_vietnamese(browser)
+    home = reverse("home")
+    ways_back = [
+        link
+        for link in browser.find_elements(By.CSS_SELECTOR, "a[href]")
+        if link.is_displayed()
+        and browser.execute_script("return arguments[0].pathname", link)
+        in (home, reverse("my_facilities"))
+    ]
+    assert ways_back, (
+        f"{browser.current_url}: no link back to the portal; the page's links lead to "
+        f"{[a.get_attribute('href') for a in browser.find_elements(By.CSS_SELECTOR, 'a[href]')]}"
+    )
+    old = browser.find_element(By.TAG_NAME, "html")
+    ways_back[0].click()
+    wait(browser).until(lambda d: d.find_element(By.TAG_NAME, "html") != old)
+    assert_vietnamese(browser, facility.name)
