@@ -8,7 +8,7 @@ admin site keeps the third-party apps' admin pages for national administrators.
 """
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.base import ModelBase
 from django.utils.translation import gettext_lazy as _
 
@@ -185,6 +185,19 @@ class PortalAdminSite(admin.AdminSite):
                     {"__module__": model_admin.__module__},
                 )
             super().register(model, model_admin, **options)
+
+    def login(self, request, extra_context=None):
+        """A signed-in account without the admin (a facility manager) is refused with the
+        portal's page and a way home, not shown a login form whose only link leads back here."""
+        if request.user.is_authenticated and not self.has_permission(request):
+            raise PermissionDenied(
+                _(
+                    "The administration pages are for the staff of the provinces, the operators "
+                    "and the Telecommunications Department. Your account reads its facilities "
+                    "on the portal's own pages."
+                )
+            )
+        return super().login(request, extra_context)
 
 
 def scoped_provinces(request):

@@ -117,6 +117,9 @@ DJANGO = [
 
 # Django's admin: the page frame, lists, forms and their error summary.
 DJANGO_ADMIN = [
+    # Django's Vietnamese catalog half-translates it ("Các mô models trong ..."): the admin
+    # index's tooltips.
+    gettext_noop("Models in the %(name)s application"),
     gettext_noop("Select this object for an action - {}"),
     gettext_noop("Breadcrumbs"),
     gettext_noop("Model name"),

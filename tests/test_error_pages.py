@@ -324,3 +324,20 @@ def test_changes_on_the_dashboard_are_grouped_like_the_counts():
         ]
     with translation.override("en"):
         assert signed(1234) == "+1,234"
+
+
+@pytest.mark.django_db
+def test_an_account_without_the_admin_is_refused_there_with_a_way_home(client):
+    # A facility manager who opens /admin/ is not shown the admin's login form (whose only link
+    # leads back to /admin/), but the portal's refusal, saying where its pages are.
+    manager = factories.facility_manager("quanly", factories.facility("01"))
+    client.force_login(manager)
+    response = client.get("/admin/", follow=True)
+    html = _page(response)
+    assert response.status_code == 403
+    assert _in_portal_layout(html)
+    assert "Tài khoản của bạn xem các cơ sở cách ly của mình trên các trang của cổng" in html
+    assert HOME_LINK_VI in html
+    # Signed out, the admin's login page is still the way in.
+    client.logout()
+    assert client.get("/admin/login/").status_code == 200
