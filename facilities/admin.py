@@ -11,7 +11,13 @@ from cameras.models import Camera
 from facilities import access
 from facilities.importer import FacilityImporter
 from facilities.models import Facility, Province
-from portal.admin_scope import ScopedAdmin, ScopedProvinceFilter, can
+from portal.admin_scope import (
+    DropdownChoicesFilter,
+    DropdownFilter,
+    ScopedAdmin,
+    ScopedProvinceFilter,
+    can,
+)
 from portal.badges import badge
 from portal.import_views import import_urls
 from portal.query import count_of
@@ -92,7 +98,7 @@ class ProvinceAdmin(ScopedAdmin):
         return obj.connected_total
 
 
-class PlannedFilter(admin.SimpleListFilter):
+class PlannedFilter(DropdownFilter, admin.SimpleListFilter):
     """Facilities whose registered cameras differ from the planned number (FacilityAdmin's
     `registered_total` annotation: a condition in the list query, no query of its own)."""
 
@@ -138,10 +144,10 @@ class FacilityAdmin(ScopedAdmin):
     ]
     list_filter = [
         ("province", ScopedProvinceFilter),
-        "province__region",
-        "province__operator",
-        "status",
-        "kind",
+        ("province__region", DropdownChoicesFilter),
+        ("province__operator", DropdownChoicesFilter),
+        ("status", DropdownChoicesFilter),
+        ("kind", DropdownChoicesFilter),
         PlannedFilter,
     ]
     list_select_related = ["province"]

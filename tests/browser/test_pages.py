@@ -128,6 +128,24 @@ def test_camera_list_fits_1366_and_filters_by_province_from_a_drop_down(
     assert chosen.text == "48 Đà Nẵng"
 
 
+def test_facility_list_fits_1366_with_its_filters_as_drop_downs(
+    browser, sign_in, superuser, live_server
+):
+    seed_camera_list()
+    sign_in(browser, "root", ROOT_PASSWORD)
+    open_page(browser, live_server, reverse("admin:facilities_facility_changelist"))
+    assert_vietnamese(browser, LONG_FACILITY)
+    assert find(browser, "#nav-sidebar").is_displayed()
+    assert_no_sideways_scroll(browser)
+    assert_no_sideways_scroll(browser, "#changelist .results")
+    for row in browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr"):
+        for cell in row.find_elements(By.CSS_SELECTOR, "th, td"):
+            assert right_edge(browser, cell) <= 1366, f"a column is cut off: {row.text}"
+    # Every filter is one drop-down (province, region, operator, status, kind, planned).
+    selects = browser.find_elements(By.CSS_SELECTOR, "#changelist-filter select")
+    assert len(selects) == 6, [s.get_attribute("id") for s in selects]
+
+
 # --- 2. The camera form: a new camera, a password kept over a failed save -------------------------
 
 
