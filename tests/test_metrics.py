@@ -2,6 +2,7 @@
 state as a scraper reads it (parsed with prometheus-client's own parser)."""
 
 import datetime
+import threading
 import uuid
 
 import pytest
@@ -349,6 +350,32 @@ def test_a_real_check_is_counted_with_its_outcome_and_duration(client, metrics_o
     assert value(samples, "portal_camera_probe_duration_seconds_count") == 2
     # A refusal answers within the probe's deadline, and its time is counted.
     assert value(samples, "portal_camera_probe_duration_seconds_bucket", le="5.0") == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_recording_at_the_same_time_lose_no_count():
+    """Batches of several clusters add to the same rows at once: every check is counted."""
+    from django.db import connections
+
+    def batches(worker):
+        try:
+            for n in range(10):
+                slow = result(False, 5000 + worker * 10 + n, "timeout")
+                tally.record([(result(True, 30), None), (slow, None)])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=batches, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rows = tally.snapshot()
+    assert rows[("ok", "0.05")][0] == 40
+    assert rows[("timeout", "5.0")][0] + rows[("timeout", "10.0")][0] == 40
+    assert sum(ms for _checks, ms in rows.values()) == 40 * 30 + sum(
+        5000 + worker * 10 + n for worker in range(4) for n in range(10)
+    )
 
 
 # --- What it costs -----------------------------------------------------------------------------
