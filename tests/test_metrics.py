@@ -25,9 +25,9 @@ pytestmark = pytest.mark.django_db
 
 TOKEN = "s3cret-scrape-token-0123456789"
 AUTH = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
-# The scrape's queries (cameras, last sweep, due cameras, check tallies, queue, failures): a
-# fixed number, whatever the size of the registry.
-SCRAPE_QUERIES = 6
+# The scrape's queries (provinces, cameras, last sweep, due cameras, check tallies, queue,
+# failures): a fixed number, whatever the size of the registry.
+SCRAPE_QUERIES = 7
 
 
 @pytest.fixture
