@@ -649,7 +649,7 @@ class CheckTally(models.Model):
     duration histogram. Kept in the database, not in a process's memory, because checks run in
     any number of task-cluster processes on any number of machines, none of which serves
     HTTP: the web process that answers a scrape reads these rows and so sees them all
-    (cameras/tally.py writes them, one statement per batch). A few dozen rows, never purged:
+    (cameras/tally.py writes them, two statements per batch). A few dozen rows, never purged:
     counters only grow, as Prometheus expects.
     """
 

@@ -12,7 +12,7 @@ machine, so the web process answering a scrape would see only the checks of the 
 its own machine (none, on a web-only machine), and each cluster machine would need its own
 exporter and files cleaned after every dead worker. A row per (outcome, bucket) is correct
 across any number of processes and machines, survives restarts (counters never go back to
-zero when a worker is recycled) and costs one statement per batch, not per check.
+zero when a worker is recycled) and costs two statements per batch, not one per check.
 
 The write is one UPDATE of a few dozen rows shared by every batch: it runs after the batch's
 own transaction, in a short one of its own, so concurrent batches wait for each other for the

@@ -19,7 +19,7 @@ multiprocess mode only merges the processes of one machine (a shared directory o
 needs the files of every dead worker cleaned up. Read from the database they are the same
 whichever gunicorn worker answers, however many clusters and machines run checks, and after any
 restart. The one figure made inside a probe, its duration, is a histogram whose bucket counts
-each batch adds to CheckTally (one UPDATE per batch), so it is read the same way.
+each batch adds to CheckTally (two statements per batch), so it is read the same way.
 
 Cost: the scrape's queries are bounded and do not grow with the number of cameras (a test pins
 them); their time does, linearly, in the two scans of cameras: bench/README.md, "Metrics
