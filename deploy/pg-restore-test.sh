@@ -38,7 +38,7 @@ DATABASE_URL="$scratch" .venv/bin/python manage.py migrate --check
 
 echo "3. the portal reads the registry (check_registry) and opens every stored credential"
 DATABASE_URL="$scratch" .venv/bin/python manage.py check_registry >/dev/null
-DATABASE_URL="$scratch" .venv/bin/python manage.py shell -c "
+DATABASE_URL="$scratch" .venv/bin/python manage.py shell --verbosity 0 -c "
 from cameras.models import Camera
 n = sum(1 for c in Camera.objects.only('username', 'password').iterator(chunk_size=2000)
         if c.username or c.password)
