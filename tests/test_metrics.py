@@ -20,6 +20,7 @@ from cameras.probe import ProbeResult
 from facilities.choices import FacilityStatus
 from tests import factories
 from tests.fake_rtsp import closed_port
+from tests.test_scale_redis import redis_url  # noqa: F401  (fixture: starts a redis-server)
 
 pytestmark = pytest.mark.django_db
 
@@ -376,6 +377,52 @@ def test_batches_recording_at_the_same_time_lose_no_count():
     assert sum(ms for _checks, ms in rows.values()) == 40 * 30 + sum(
         5000 + worker * 10 + n for worker in range(4) for n in range(10)
     )
+
+
+@pytest.fixture
+def redis_broker(request, monkeypatch):
+    """django-q2 configured with the Redis broker, as with REDIS_URL (its settings are read once,
+    at import, so they are set on its Conf here), on a redis-server of the test's own."""
+    from django_q.conf import Conf
+
+    from reports import metrics
+
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "REDIS", request.getfixturevalue("redis_url"))
+    metrics._broker.cache_clear()
+    yield get_broker()
+    metrics._broker.cache_clear()
+
+
+@pytest.mark.redis
+def test_with_the_redis_broker_the_queue_depth_is_the_list_length(
+    client, metrics_on, redis_broker
+):
+    redis_broker.purge_queue()
+    for n in range(3):
+        redis_broker.enqueue(f"task {n}")
+    samples = scrape(client)
+    assert value(samples, "portal_task_broker_up") == 1
+    assert value(samples, "portal_task_queue_depth") == 3
+    redis_broker.purge_queue()
+
+
+@pytest.mark.redis
+def test_an_unreachable_redis_leaves_the_other_figures(client, metrics_on, monkeypatch):
+    from django_q.conf import Conf
+
+    from reports import metrics
+
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "REDIS", f"redis://127.0.0.1:{closed_port()}/0")
+    metrics._broker.cache_clear()
+    try:
+        samples = scrape(client)
+    finally:
+        metrics._broker.cache_clear()
+    assert value(samples, "portal_task_broker_up") == 0
+    assert ("portal_task_queue_depth", frozenset()) not in samples
+    assert ("portal_cameras_due_unclaimed", frozenset()) in samples
 
 
 # --- What it costs -----------------------------------------------------------------------------
