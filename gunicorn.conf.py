@@ -1,15 +1,17 @@
 """gunicorn's settings for the portal (read from the working directory; `make run` names it too).
 
-BIND and WEB_WORKERS come from the environment (README.md, "Configuration"). Once the first
-worker has loaded the portal, one line tells whoever started it where to open it and whom to sign
-in as: the first national administrator, which `make run` creates (`manage.py ensure_admin`).
+BIND, WEB_WORKERS and WEB_THREADS come from the environment (README.md, "Configuration"). Once the
+first worker has loaded the portal, one line tells whoever started it where to open it and whom to
+sign in as: the first national administrator, which `make run` creates (`manage.py ensure_admin`).
 """
 
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_WORKERS", "2"))
-threads = 4
+# Each thread that touches the database holds its own connection (README, "Production"): workers x
+# threads per web machine count against PostgreSQL's max_connections.
+threads = int(os.environ.get("WEB_THREADS", "4"))
 accesslog = "-"
 
 

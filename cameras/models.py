@@ -639,3 +639,37 @@ class Sweep(models.Model):
 
     def __str__(self):
         return f"{self.get_trigger_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CheckTally(models.Model):
+    """Running totals of the portal's checks: how many ended with each outcome, by how long the
+    probe took (a duration bucket), and their summed probe time.
+
+    What the metrics endpoint (reports/metrics.py) reports as the check counters and the probe
+    duration histogram. Kept in the database, not in a process's memory, because checks run in
+    any number of task-cluster processes on any number of machines, none of which serves
+    HTTP: the web process that answers a scrape reads these rows and so sees them all
+    (cameras/tally.py writes them, two statements per batch). A few dozen rows, never purged:
+    counters only grow, as Prometheus expects.
+    """
+
+    outcome = models.CharField(_("outcome"), max_length=20)
+    # The bucket's upper bound in seconds as Prometheus writes it ("0.25", "+Inf").
+    le = models.CharField(_("up to (s)"), max_length=10)
+    checks = models.PositiveBigIntegerField(_("checks"), default=0)
+    duration_ms = models.PositiveBigIntegerField(_("summed probe time (ms)"), default=0)
+
+    class Meta:
+        ordering = ["outcome", "le"]
+        verbose_name = _("check tally")
+        verbose_name_plural = _("check tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outcome", "le"],
+                name="%(app_label)s_%(class)s_outcome_le",
+                violation_error_message=_("This outcome already has a row for this bucket."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.outcome} <= {self.le}s: {self.checks}"

@@ -34,7 +34,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from cameras import conf, health, notify, probe, standard, targets
+from cameras import conf, health, notify, probe, standard, tally, targets
 from cameras.choices import ConnectionStatus, SweepTrigger
 from cameras.models import (
     Camera,
@@ -245,6 +245,8 @@ def check_batch(token, sweep_id=None, progress=None, threads=None):
         _release(token, requeue)
     if requeue:
         transaction.on_commit(lambda: request_checks(requeue))
+    # Every probe made counts for the metrics (outcome, duration), written or not.
+    tally.record(results.values())
     summary = _summary(outcomes)
     if sweep_id is not None:
         _count_batch_done(sweep_id, summary)

@@ -188,6 +188,9 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A scraper on the same machine or network reads /metrics over plain HTTP (its bearer token and
+# address list guard it, reports/metrics.py): no redirect to https for it.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
 
 # Content-Security-Policy (django-csp 4), in every environment so a violation shows in
 # development too: scripts, styles, images and fonts from the portal itself only, no inline
@@ -348,3 +351,8 @@ LOGGING = {
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCESS_LOG_DIR = Path(os.environ.get("ACCESS_LOG_DIR", DATA_DIR / "log"))
+
+# Prometheus metrics at /metrics (reports/metrics.py): absent (404) while METRICS_TOKEN is empty;
+# then a scrape needs "Authorization: Bearer <token>" from an address in these networks.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")

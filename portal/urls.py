@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from facilities import delegation
 from portal import views
+from reports.views import metrics_view
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +16,8 @@ urlpatterns = [
     path("cameras/", include("cameras.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
+    # Prometheus' conventional path, outside the pages (README, "Metrics").
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 # The error pages in the portal's layout and language, for the admin's URLs as well.

@@ -6,8 +6,11 @@ import tempfile
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import (
     FileResponse,
+    Http404,
+    HttpResponse,
     HttpResponseBadRequest,
     JsonResponse,
     StreamingHttpResponse,
@@ -17,12 +20,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from facilities.models import Province
 from portal.account_events import record_event
 from portal.errors import NotFound
 from portal.sealed_files import UnreadableFile, read_sealed
-from reports import blockers, dashboard, export_jobs, exports, tables, xlsx
+from reports import blockers, dashboard, export_jobs, exports, metrics, tables, xlsx
 from reports.choices import ExportFormat, ExportKind, ExportStatus
 from reports.forms import DayForm, ProgressExportForm, ProvinceFilterForm
 from reports.models import ExportJob
@@ -335,5 +339,26 @@ def export_job_download(request, pk):
     )
     response["Content-Disposition"] = f'attachment; filename="{job.download_name}"'
     response["Content-Length"] = str(job.size)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Metrics ----------------------------------------------------------------------------------
+
+
+@require_safe
+def metrics_view(request):
+    """Prometheus metrics (reports/metrics.py) for a scraper, not a person: no session, no login.
+
+    Absent (404) unless METRICS_TOKEN is set; refused (403) from outside
+    METRICS_ALLOWED_NETWORKS or without the right bearer token.
+    """
+    if not metrics.enabled():
+        raise Http404
+    if not metrics.address_allowed(request.client_address):
+        raise PermissionDenied
+    if not metrics.token_matches(request.headers.get("Authorization")):
+        raise PermissionDenied
+    response = HttpResponse(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
     response["Cache-Control"] = "no-store"
     return response
