@@ -27,9 +27,9 @@ them); their time does, linearly, in the two scans of cameras. At 100,000 camera
 8), each scan within three times a bare COUNT(*) of the same join; JIT never starts (planner
 cost about 6,700). Figures: bench/README.md, "Metrics scrape".
 
-Access (README, "Production", "Metrics"): off (404) unless METRICS_TOKEN is set; then a request needs
-`Authorization: Bearer <token>` and a client address in METRICS_ALLOWED_NETWORKS (loopback by
-default). The client address is the audit trail's, so TRUSTED_PROXY_COUNT applies.
+Access (README, "Production", "Metrics"): off (404) unless METRICS_TOKEN is set; then a request
+needs `Authorization: Bearer <token>` and a client address in METRICS_ALLOWED_NETWORKS (loopback
+by default). The client address is the audit trail's, so TRUSTED_PROXY_COUNT applies.
 """
 
 import functools
