@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from cameras.choices import Health
 from cameras.models import Camera, CameraOutage, CameraState
 from facilities.choices import FacilityStatus
+from facilities.models import Province
 from facilities.perms import Role
 from facilities.roles import province_role_holders
 
@@ -60,24 +61,33 @@ LISTED = 50
 class Kind:
     """One kind of change told in notices: which rows are pending and how they are marked told.
 
-    pending:  a queryset of the rows not told yet (outages or cameras);
-    order:    the order they are listed in;
-    mark:     marks told the rows of a list of primary keys (an UPDATE);
-    details:  the rows of a list of primary keys with what a notice shows (camera, facility...);
-    facility: the facility of such a row.
+    pending: a queryset of the rows not told yet (outages, or cameras' check states);
+    order:   the order they are listed in;
+    mark:    marks told the rows of a list of primary keys (an UPDATE);
+    facts:   for a list of primary keys, (pk, province id, facility status) of each row;
+    details: the rows of a list of primary keys with what a notice shows (camera, facility...).
     """
 
     key: str
     pending: object
     order: tuple
     mark: object
+    facts: object
     details: object
-    facility: object
 
 
 def _kinds(now):
     outages = CameraOutage.objects.filter(kind=Health.OFFLINE)
     related = ("camera__facility__province",)
+
+    def outage_facts(pks):
+        return CameraOutage.objects.filter(pk__in=pks).values_list(
+            "pk", "camera__facility__province_id", "camera__facility__status"
+        )
+
+    def outage_details(pks):
+        return CameraOutage.objects.select_related(*related).filter(pk__in=pks)
+
     return (
         Kind(
             key="offline",
@@ -86,16 +96,16 @@ def _kinds(now):
             mark=lambda pks: CameraOutage.objects.filter(pk__in=pks).update(
                 start_notified_at=now
             ),
-            details=lambda pks: CameraOutage.objects.select_related(*related).filter(pk__in=pks),
-            facility=lambda outage: outage.camera.facility,
+            facts=outage_facts,
+            details=outage_details,
         ),
         Kind(
             key="recovered",
             pending=outages.filter(ended_at__isnull=False, end_notified_at__isnull=True),
             order=("ended_at", "pk"),
             mark=lambda pks: CameraOutage.objects.filter(pk__in=pks).update(end_notified_at=now),
-            details=lambda pks: CameraOutage.objects.select_related(*related).filter(pk__in=pks),
-            facility=lambda outage: outage.camera.facility,
+            facts=outage_facts,
+            details=outage_details,
         ),
         Kind(
             key="isolated",
@@ -108,25 +118,38 @@ def _kinds(now):
             mark=lambda pks: CameraState.objects.filter(pk__in=pks).update(
                 isolation_notified=True
             ),
+            facts=lambda pks: Camera.objects.filter(pk__in=pks).values_list(
+                "pk", "facility__province_id", "facility__status"
+            ),
             details=lambda pks: Camera.objects.select_related("facility__province").filter(
                 pk__in=pks
             ),
-            facility=lambda camera: camera.facility,
         ),
     )
 
 
 @dataclass
 class Digest:
-    """What one notice of one province tells: up to LISTED rows per kind, and how many in all."""
+    """What one notice of one province tells: up to LISTED rows per kind, and how many in all.
+
+    Rows are first noted by primary key (what a backlog costs is a count, not objects held);
+    `load` then fetches the listed ones.
+    """
 
     listed: dict = field(default_factory=lambda: defaultdict(list))
     counts: dict = field(default_factory=lambda: defaultdict(int))
 
-    def add(self, key, row):
+    def note(self, key, pk):
+        """Count a change; returns True when it is among the listed ones."""
         self.counts[key] += 1
         if len(self.listed[key]) < LISTED:
-            self.listed[key].append(row)
+            self.listed[key].append(pk)
+            return True
+        return False
+
+    def load(self, key, rows):
+        """Replace the listed primary keys of `key` by their rows ({pk: row})."""
+        self.listed[key] = [rows[pk] for pk in self.listed.get(key, []) if pk in rows]
 
     def context(self):
         context = {}
@@ -165,25 +188,27 @@ def _take(kind):
 def _take_pending():
     """Mark what is to be told as told, in short transactions; {province: Digest}."""
     now = timezone.now()
-    digests = {}
+    digests = defaultdict(Digest)
     for kind in _kinds(now):
+        listed = []
         for pks in _take(kind):
-            rows = {row.pk: row for row in kind.details(pks)}
+            facts = {pk: (province, status) for pk, province, status in kind.facts(pks)}
             for pk in pks:
-                row = rows.get(pk)
-                if row is None:
+                if pk not in facts:
                     continue
-                facility = kind.facility(row)
+                province, status = facts[pk]
                 # A closed facility's cameras are not told about: their changes are marked as
                 # told so that reopening the facility does not send a backlog of stale notices.
-                if _closed(facility):
+                if status == FacilityStatus.CLOSED:
                     continue
-                digests.setdefault(facility.province, Digest()).add(kind.key, row)
-    return digests
-
-
-def _closed(facility):
-    return facility.status == FacilityStatus.CLOSED
+                if digests[province].note(kind.key, pk):
+                    listed.append(pk)
+        if listed:
+            rows = {row.pk: row for row in kind.details(listed)}
+            for digest in digests.values():
+                digest.load(kind.key, rows)
+    provinces = Province.objects.in_bulk(list(digests))
+    return {provinces[pk]: digest for pk, digest in digests.items() if pk in provinces}
 
 
 def send_pending():
