@@ -12,6 +12,7 @@ the rest.
 """
 
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from facilities.choices import FacilityStatus
 from facilities.models import Province
 from facilities.perms import Role
 from facilities.roles import province_role_holders
+from portal.chunked import breathe
 
 logger = logging.getLogger(__name__)
 
@@ -169,8 +171,13 @@ def _take(kind):
     them, so two sweeps finishing together never tell the same change twice.
     """
     pks = list(kind.pending.order_by(*kind.order).values_list("pk", flat=True))
+    held = None
     for start in range(0, len(pks), CHUNK):
         chunk = pks[start : start + CHUNK]
+        if held is not None:
+            # Let other writers (requests, check batches) in between chunks.
+            breathe(held)
+        began = time.monotonic()
         with transaction.atomic():
             won = list(
                 kind.pending.filter(pk__in=chunk)
@@ -179,6 +186,7 @@ def _take(kind):
             )
             if won:
                 kind.mark(won)
+        held = time.monotonic() - began
         if won:
             # Kept in the listed order.
             won = set(won)
