@@ -122,6 +122,16 @@ def test_deleting_the_sessions_of_an_account_signs_it_out(client, province_admin
     assert reverse("admin:login") in response.url
 
 
+def test_making_an_account_inactive_signs_it_out_at_its_next_request(client, province_admin):
+    user, _facility, _camera = province_admin
+    get(client, reverse("admin:index"))
+    user.is_active = False
+    user.save()
+    response = client.get(reverse("reports:progress"))
+    assert response.status_code == 302
+    assert reverse("login") in response.url
+
+
 def test_a_visitor_without_a_session_gets_none(client):
     response = client.get(reverse("login"))
     assert response.status_code == 200
