@@ -461,7 +461,7 @@ class Importer:
         The check (reading, every row's rules, host names resolved) runs before the transaction:
         it only reads, so it holds no write lock (on SQLite one lock for the whole portal, taken
         at BEGIN). The write is one transaction of bulk statements, entries of the audit trail
-        included, about 0.2 s of write lock per 1,000 rows (bench/README.md). What may change in
+        included, about 0.4 s of write lock per 1,000 rows (bench/README.md). What may change in
         between is caught inside it: the actor's scope is checked again, and a concurrent writer
         that took one of the names meanwhile fails the database's unique constraint: an error,
         not a half import.
