@@ -26,6 +26,7 @@ from cameras import conf, lifecycle
 from cameras.choices import ConnectionStatus, Health
 from cameras.models import CameraDay, CameraOutage, Sweep
 from cameras.standard import DEFINITE_KINDS, reasons_text
+from portal.chunked import delete_in_chunks
 
 # The fields of CameraState a check writes: saved for a whole batch at once (bulk_write).
 HEALTH_FIELDS = [
@@ -321,11 +322,15 @@ def with_uptime(queryset, today=None):
 
 
 def purge_history(now=None):
-    """Drop daily rows, ended outages and sweeps older than CAMERA_HISTORY_DAYS."""
+    """Drop daily rows, ended outages and sweeps older than CAMERA_HISTORY_DAYS.
+
+    In chunks of short transactions: a day of 100,000 cameras' rows, or the backlog after the
+    retention was shortened, never holds the write lock at once (portal/chunked.py).
+    """
     now = now or timezone.now()
     keep = datetime.timedelta(days=conf.history_days())
     cutoff_day = timezone.localdate(now) - keep
-    deleted = CameraDay.objects.filter(day__lt=cutoff_day).delete()[0]
-    deleted += CameraOutage.objects.filter(ended_at__lt=now - keep).delete()[0]
-    deleted += Sweep.objects.filter(started_at__lt=now - keep).delete()[0]
+    deleted = delete_in_chunks(CameraDay.objects.filter(day__lt=cutoff_day))
+    deleted += delete_in_chunks(CameraOutage.objects.filter(ended_at__lt=now - keep))
+    deleted += delete_in_chunks(Sweep.objects.filter(started_at__lt=now - keep))
     return deleted

@@ -11,13 +11,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import router, transaction
-from django.db.models.signals import post_save
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cameras import targets
 from cameras.choices import Zone
 from cameras.models import Camera
+from cameras.queue import request_checks
 from facilities import access
 from facilities.importer import ProvinceColumn, ProvinceResolver
 from facilities.models import Facility
@@ -115,34 +115,26 @@ class CameraImporter(Importer):
         },
     )
 
-    # "bulk": one INSERT per 500 cameras (and one per 500 check states), then each camera's
-    # post_save signal (its audit entry) and one check request for all; "save": Camera.save()
-    # per camera. See bench/README.md.
+    # "bulk": one INSERT per 500 cameras (and one per 500 check states), their audit entries in
+    # bulk too, and one check request for all; "save": Camera.save() per camera (one audit entry
+    # and one check task each). See bench/README.md.
     write_mode = "bulk"
 
     def write(self, objects):
         if self.write_mode == "save":
-            return super().write(objects)
+            for camera in objects:
+                camera.save()
+            return len(objects)
         # With their check states, each awaiting its first verdict, as save() makes them.
-        Camera.objects.bulk_create(objects, batch_size=500)
-        using = router.db_for_write(Camera)
-        for camera in objects:
-            # bulk_create sends no signals: send post_save as save() would, so every receiver
-            # (auditlog's entry per camera, the audit trail's bookkeeping) sees each creation.
-            post_save.send(
-                sender=Camera,
-                instance=camera,
-                created=True,
-                update_fields=None,
-                raw=False,
-                using=using,
-            )
+        count = super().write(objects)
         ids = [camera.pk for camera in objects]
-        request_checks = _request_checks()
-        if request_checks is not None and ids:
-            # One request for the whole import, where save() would queue one per camera.
-            transaction.on_commit(lambda: request_checks(ids), using=using)
-        return len(objects)
+        # One request for the whole import, where save() would queue one per camera.
+        transaction.on_commit(lambda: request_checks(ids), using=router.db_for_write(Camera))
+        return count
+
+    def still_allowed(self, objects):
+        ids = {camera.facility_id for camera in objects}
+        return self.restricted(Facility).filter(pk__in=ids).count() == len(ids)
 
     def display_value(self, key, value):
         return redact_url(value) if key == "stream_url" else value
@@ -300,12 +292,3 @@ class CameraImporter(Importer):
                 sorted(hosts),
             )
             return {host: refusal for host, refusal in results if refusal is not None}
-
-
-def _request_checks():
-    """cameras.tasks.request_checks(ids) when the stream checks are installed, else None."""
-    try:
-        from cameras import tasks
-    except ImportError:
-        return None
-    return getattr(tasks, "request_checks", None)

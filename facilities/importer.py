@@ -140,6 +140,11 @@ class FacilityImporter(Importer):
         """The provinces of `queryset` the actor may change: the registry's scope."""
         return queryset.restrict(self.actor, access.CHANGE)
 
+    def still_allowed(self, objects):
+        ids = {facility.province_id for facility in objects}
+        allowed = self.restricted(Province).filter(pk__in=ids, active=True)
+        return allowed.count() == len(ids)
+
     def check_rows(self, rows, plan):
         provinces = ProvinceResolver(self)
         kinds = choice_lookup(FacilityKind.choices)

@@ -78,6 +78,8 @@ def _account_for(event, actor, target, username, detail):
     if event in ("login", "logout", "password_changed") and authenticated(actor):
         return actor
     name = detail.get("user") if event in ("grant", "revoke") else username
+    if authenticated(actor) and name == actor.get_username():
+        return actor  # a view or an export: the actor's own name, no query
     if name and isinstance(name, str):
         return User._default_manager.filter(**{User.USERNAME_FIELD: name}).first()
     return None

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from portal import accesslog
+from portal.chunked import delete_in_chunks
 from portal.models import AccountEvent
 from portal.schedule import ensure_schedule
 
@@ -32,8 +33,10 @@ def purge_expired(now=None):
     Strictly older: nothing younger than the retention period is ever removed.
     """
     cutoff = retention_cutoff(now)
-    entries, _ = LogEntry.objects.filter(timestamp__lt=cutoff).delete()
-    events, _ = AccountEvent.objects.filter(timestamp__lt=cutoff).delete()
+    # In chunks of short transactions (portal/chunked.py): the first purge after a retention
+    # was shortened may remove hundreds of thousands of rows.
+    entries = delete_in_chunks(LogEntry.objects.filter(timestamp__lt=cutoff))
+    events = delete_in_chunks(AccountEvent.objects.filter(timestamp__lt=cutoff))
     # A day's file holds lines up to its end: it goes once the whole day is past the cutoff.
     files = accesslog.remove_files_before(timezone.localtime(cutoff).date())
     return {"entries": entries, "events": events, "files": files}

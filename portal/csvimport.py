@@ -3,8 +3,8 @@
 An importer (facilities/importer.py, cameras/importer.py) declares its columns and checks a row
 with the same rules as the admin form. `Importer.check(data)` reads a file and returns a Plan with
 every problem found, as "Row N, column C: message" (N as the user sees it: the header is row 1);
-`Importer.apply(data)` checks again and, only if every row is valid, writes everything in one
-transaction, with one audit entry per created object.
+`Importer.apply(data)` checks it and, only if every row is valid, writes everything in one
+short transaction of bulk statements, with one audit entry per created object.
 
 Files: UTF-8 with or without BOM (Excel's "CSV UTF-8"), or UTF-16 with BOM (Excel's "Unicode
 text"); comma, semicolon (Excel with Vietnamese regional settings) or tab separated; at most
@@ -36,11 +36,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.actor import acting_as, system_actor
+from portal.audit_bulk import log_bulk_change
 from portal.spreadsheet import safe_row, unquote
 from portal.text import nfc
 from portal.text import problem as text_problem
 
 DELIMITERS = (",", ";", "\t")
+# Rows per INSERT statement of an import's write (and of its audit entries).
+BULK_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -409,6 +412,10 @@ class Importer:
     # Columns whose values are keys of a TextChoices (documented on the import page).
     choice_columns = {}
     duplicate_message = gettext_lazy("Another user added the same records meanwhile.")
+    scope_changed_message = gettext_lazy(
+        "Your access changed while the file was being checked: nothing was imported. "
+        "Import the file again."
+    )
 
     def __init__(self, actor=None):
         self.actor = actor
@@ -451,26 +458,44 @@ class Importer:
     def apply(self, data, *, dry_run=False):
         """Check `data` and, if every row is valid and not `dry_run`, write it all at once.
 
-        Checking happens inside the writing transaction, so what was checked is what is written;
-        a concurrent writer that wins a uniqueness race turns into an error, not a half import.
+        The check (reading, every row's rules, host names resolved) runs before the transaction:
+        it only reads, so it holds no write lock (on SQLite one lock for the whole portal, taken
+        at BEGIN). The write is one transaction of bulk statements, entries of the audit trail
+        included, about 0.4 s of write lock per 1,000 rows (bench/README.md). What may change in
+        between is caught inside it: the actor's scope is checked again, and a concurrent writer
+        that took one of the names meanwhile fails the database's unique constraint: an error,
+        not a half import.
         """
+        plan = self.check(data)
+        if plan.errors or dry_run:
+            return plan
+        objects = [planned.obj for planned in plan.rows]
         try:
             with transaction.atomic():
-                plan = self.check(data)
-                if plan.errors or dry_run:
+                if not self.still_allowed(objects):
+                    plan.errors.append(RowError(None, None, str(self.scope_changed_message)))
                     return plan
                 # One actor for every entry: the system account is looked up once, not per row.
                 with acting_as(self.actor or system_actor()):
-                    plan.created = self.write([planned.obj for planned in plan.rows])
+                    plan.created = self.write(objects)
         except IntegrityError:
             plan.errors.append(RowError(None, None, str(self.duplicate_message)))
             plan.created = 0
         return plan
 
+    def still_allowed(self, objects):  # pragma: no cover - abstract
+        """Whether the actor may still write every one of `objects` (one query, in the write)."""
+        raise NotImplementedError
+
     def write(self, objects):
-        """Save each object (audit entries, model side effects); returns how many were made."""
-        for obj in objects:
-            obj.save()
+        """Create `objects` with bulk INSERTs and one audit entry each (bulk too); their count.
+
+        bulk_create sends no model signals, so auditlog does not see the creations: the entries
+        are written by portal/audit_bulk.py, with the same fields left out and redacted as a
+        save() would record.
+        """
+        type(objects[0]).objects.bulk_create(objects, batch_size=BULK_BATCH)
+        log_bulk_change(objects, action="create")
         return len(objects)
 
     def check_rows(self, rows, plan):  # pragma: no cover - abstract

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Renews an idle session at most once a minute instead of writing it on every request.
+    "portal.sessions.SessionRenewalMiddleware",
     "portal.locale.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,10 +168,14 @@ AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True
 
-# Sessions end after SESSION_IDLE_MINUTES without a request (each request renews the cookie).
+# Sessions (in the database, so an account can be signed out from the server) end after
+# SESSION_IDLE_MINUTES without a request. A request renews the session (row and cookie) when it
+# was last renewed SESSION_RENEW_SECONDS ago or more (portal/sessions.py): a read-only page view
+# then writes nothing, where saving every request made each one wait for the write lock.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = env_bool("SESSION_SAVE_EVERY_REQUEST", True)
+SESSION_RENEW_SECONDS = env_int("SESSION_RENEW_SECONDS", 60)
+SESSION_SAVE_EVERY_REQUEST = env_bool("SESSION_SAVE_EVERY_REQUEST", False)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -169,7 +169,6 @@ def total(counts):
     return result
 
 
-@transaction.atomic
 def take_snapshot(day=None, *, now=None):
     """Store the live counts of every province as the snapshot of `day` (default: today, local).
 
@@ -178,17 +177,26 @@ def take_snapshot(day=None, *, now=None):
     that the audit trail sees a person's regeneration of a day (reports/apps.py has snapshots
     made by someone audited, not those of the schedule); rows whose figures did not change are not
     rewritten, only their time.
+    The counting (half a second at 100,000 cameras) is a read outside the transaction; only the
+    writes of the day's rows hold the write lock.
     Returns the number of province rows of the day.
     """
-    from reports.models import DailySnapshot
-
     now = now or timezone.now()
     day = day or timezone.localdate(now)
     counts = counts_by_province()
+    provinces = list(Province.objects.order_by("code"))
+    with transaction.atomic():
+        _write_snapshot(day, now, counts, provinces)
+    return len(provinces)
+
+
+def _write_snapshot(day, now, counts, provinces):
+    """Write (or rewrite) the rows of `day` from `counts` ({province id: Counts})."""
+    from reports.models import DailySnapshot
+
     existing = {
         row.province_id: row for row in DailySnapshot.objects.select_for_update().filter(day=day)
     }
-    provinces = list(Province.objects.order_by("code"))
     for province in provinces:
         values = {
             "operator": province.operator,
@@ -204,5 +212,4 @@ def take_snapshot(day=None, *, now=None):
             row.taken_at = now
             row.save()
     DailySnapshot.objects.filter(day=day).update(taken_at=now)
-    return len(provinces)
 
