@@ -17,8 +17,9 @@ class PortalConfig(AppConfig):
         from portal import auditlog_setup
 
         auditlog_setup.setup(self)
-        # Deploy checks of the public development keys (manage.py check --deploy).
-        from portal import checks  # noqa: F401
+        # Deploy checks of the public development keys (manage.py check --deploy), and the
+        # session's renewal stamp set at sign-in (a signal receiver).
+        from portal import checks, sessions  # noqa: F401
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

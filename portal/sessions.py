@@ -15,6 +15,8 @@ ends between (idle time - renewal interval) and the idle time after its last req
 import time
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 
 # The time (whole seconds since the epoch) the session was last written, kept in the session.
 RENEWED_AT = "_renewed_at"
@@ -48,3 +50,12 @@ class SessionRenewalMiddleware:
             if session.session_key is not None:
                 session[RENEWED_AT] = int(time.time())
         return response
+
+
+@receiver(user_logged_in, dispatch_uid="portal.sessions.stamp_at_login")
+def stamp_at_login(sender, request, user, **kwargs):
+    """Signing in writes a new session anyway: that is its first renewal, so the first page
+    after it writes nothing (also when the login comes from code, not through the middleware)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[RENEWED_AT] = int(time.time())
