@@ -7,8 +7,9 @@ from django.db.models.functions import Coalesce
 def count_of(queryset, outer_field):
     """A correlated COUNT(*) of `queryset` rows whose `outer_field` is the outer row.
 
-    A subquery per counted relation keeps counts right when several are annotated together
-    (joins would multiply them) and costs one query for the whole list, whatever its length.
+    For what must sort or filter a whole list by a count (the admin's sortable count columns,
+    the facility list's "registered against planned" filter): the database runs it for every
+    row of the list, so a page that only shows counts uses `grouped_counts` for its own rows.
     """
     counted = (
         queryset.filter(**{outer_field: OuterRef("pk")})
@@ -18,3 +19,34 @@ def count_of(queryset, outer_field):
         .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def grouped_counts(queryset, field, keys, **counts):
+    """{key: {name: count}} of the `queryset` rows whose `field` is one of `keys`: ONE query.
+
+    counts: name -> Q of the rows that name counts, or None for every row. A key without rows
+    is absent. One GROUP BY over the rows of a page (a list's 50 facilities), instead of a
+    correlated subquery per counted figure and per row: at 100,000 cameras, the facility page's
+    three correlated counts each repeated the whole scope (2 to 5 s on PostgreSQL; measured in
+    bench/README.md, "Pages at national scale").
+    """
+    keys = list(keys)
+    if not keys:
+        return {}
+    rows = (
+        queryset.filter(**{f"{field}__in": keys})
+        .order_by()
+        .values(field)
+        .annotate(**{name: Count("pk", filter=condition) for name, condition in counts.items()})
+    )
+    return {row.pop(field): row for row in rows}
+
+
+def attach_counts(objects, counted, names):
+    """Set each of `names` on every object from `counted` ({pk: {name: count}}, as
+    `grouped_counts` returns), 0 where it has none."""
+    for obj in objects:
+        found = counted.get(obj.pk, {})
+        for name in names:
+            setattr(obj, name, found.get(name, 0))
+    return objects
