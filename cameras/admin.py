@@ -104,12 +104,9 @@ class CameraAdmin(ScopedAdmin):
         ("facility__province", ScopedProvinceFilter),
     ]
     list_select_related = ["facility__province", "state"]
-    # Name, vendor, model, address and the facility's text, accents or not, in the folded
-    # columns only (trigram-indexed on PostgreSQL: portal/search.py).
-    search_fields = [
-        "search_text__folded_contains",
-        "facility__search_text__folded_contains",
-    ]
+    # Name, vendor, model, address and the facility's text, accents or not: one folded column
+    # (trigram-indexed on PostgreSQL: portal/search.py), no join, no UPPER() LIKE.
+    search_fields = ["search_text__folded_contains"]
     autocomplete_fields = ["facility"]
     readonly_fields = [
         "status_timeline",

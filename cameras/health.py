@@ -335,7 +335,8 @@ def with_uptime(queryset, today=None):
 def days_between(since, until):
     """A camera's daily rows of the days [since, until], as a relation to join and sum over
     (`Sum("<name>__checks")` after `annotate(<name>=days_between(...))`): one GROUP BY over
-    the rows' days through the (camera, day) unique index, no subquery per row."""
+    the rows' days through the (camera, day) unique index, no subquery per row. Django does
+    not quote the name in SQL: not an SQL keyword ("window" is one on PostgreSQL)."""
     return FilteredRelation("days", condition=Q(days__day__gte=since, days__day__lte=until))
 
 
@@ -346,12 +347,12 @@ def with_page_uptime(queryset, today=None):
     """
     today = today or timezone.localdate()
     week = days_between(today - datetime.timedelta(days=6), today)
-    on_day = Q(week__day=today)
-    return queryset.annotate(week=week).annotate(
+    on_day = Q(uptime_days__day=today)
+    return queryset.annotate(uptime_days=week).annotate(
         uptime_today=_share(
-            Sum("week__successes", filter=on_day), Sum("week__checks", filter=on_day)
+            Sum("uptime_days__successes", filter=on_day), Sum("uptime_days__checks", filter=on_day)
         ),
-        uptime_7d=_share(Sum("week__successes"), Sum("week__checks")),
+        uptime_7d=_share(Sum("uptime_days__successes"), Sum("uptime_days__checks")),
     )
 
 

@@ -79,8 +79,12 @@ class Camera(models.Model):
     password = EncryptedTextField(_("password"), blank=True, default="")
     vendor = models.CharField(_("vendor"), max_length=100, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
-    # "cong chinh" finds "Cổng chính" (portal/search.py); the address too ("10.0.0.5").
-    search_text = SearchTextField(sources=["name", "vendor", "model", "stream_url"])
+    # "cong chinh" finds "Cổng chính" (portal/search.py); the address too ("10.0.0.5"), and
+    # the facility's text, copied here so that one indexed column answers a search
+    # ("cong chinh hoi an"); kept up to date when the facility is saved (cameras/apps.py).
+    search_text = SearchTextField(
+        sources=["name", "vendor", "model", "stream_url", "facility.search_text"]
+    )
 
     connection_status = models.CharField(
         _("connection status"),

@@ -413,9 +413,9 @@ def camera_rows(cameras, *, today=None):
     ]
     for chunk in _camera_chunks(counted_cameras(cameras)):
         rows = (
-            chunk.annotate(window=days_between(since, today))
+            chunk.annotate(uptime_days=days_between(since, today))
             .values_list(*fields)
-            .annotate(checks=Sum("window__checks"), successes=Sum("window__successes"))
+            .annotate(checks=Sum("uptime_days__checks"), successes=Sum("uptime_days__successes"))
         )
         for row in rows:
             checks, successes = row[11], row[12]

@@ -49,7 +49,9 @@ def test_the_search_text_follows_every_save_and_bulk_create_and_is_not_audited()
     Camera.objects.bulk_create(
         [Camera(facility=facility, name="Cổng sau", zone="gate", stream_url="rtsp://10.0.0.9/a")]
     )
-    assert Camera.objects.get(name="Cổng sau").search_text == "cong sau\nrtsp://10.0.0.9/a"
+    assert Camera.objects.get(name="Cổng sau").search_text == (
+        "cong sau\nrtsp://10.0.0.9/a\nky tuc xa phung khoang\nsoc son"
+    )
     changes = LogEntry.objects.get_for_object(facility).values_list("changes", flat=True)
     assert changes and not any("search_text" in str(change) for change in changes)
 
@@ -70,12 +72,30 @@ def test_the_migration_adds_the_address_to_the_search_text_of_existing_cameras()
 
     from django.db import connection
 
-    camera = factories.camera(name="Cổng chính", stream_url="rtsp://10.1.2.3:554/live")
+    facility = factories.facility("01", name="Khu cách ly Hội An")
+    camera = factories.camera(facility, name="Cổng chính", stream_url="rtsp://10.1.2.3:554/live")
     Camera.objects.update(search_text="")
     migration = importlib.import_module("cameras.migrations.0007_search_address")
     editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
     migration.fill_search_text(apps, editor)
-    assert Camera.objects.get(pk=camera.pk).search_text == "cong chinh\nrtsp://10.1.2.3:554/live"
+    assert Camera.objects.get(pk=camera.pk).search_text == (
+        "cong chinh\nrtsp://10.1.2.3:554/live\nkhu cach ly hoi an"
+    )
+
+
+@pytest.mark.django_db
+def test_a_facility_saved_with_a_new_name_carries_it_to_its_cameras_search_text(admin_client_vi):
+    facility = factories.facility("01", name="Khu cách ly Hội An")
+    camera = factories.camera(facility, name="Cổng chính")
+    other = factories.camera(factories.facility("01", name="Khu cách ly Sóc Sơn"))
+    facility.name = "Ký túc xá Phùng Khoang"
+    facility.save()
+    assert "ky tuc xa phung khoang" in Camera.objects.get(pk=camera.pk).search_text
+    assert "hoi an" not in Camera.objects.get(pk=camera.pk).search_text
+    assert "soc son" in Camera.objects.get(pk=other.pk).search_text
+    url = reverse("admin:cameras_camera_changelist")
+    found = admin_client_vi.get(url, {"q": "phung khoang cong"}).context["cl"].result_list
+    assert [c.pk for c in found] == [camera.pk]
 
 
 @pytest.mark.django_db

@@ -7,10 +7,12 @@ BATCH = 2000
 
 
 def fill_search_text(apps, schema_editor):
-    """The folded text of every camera again, now with its address: one UPDATE per row,
-    sent per batch (executemany), reading the rows a batch at a time by primary key."""
+    """The folded text of every camera again, now with its address and its facility's text:
+    one UPDATE per row, sent per batch (executemany), reading the rows a batch at a time by
+    primary key with their facility."""
     model = apps.get_model("cameras", "Camera")
     field = model._meta.get_field("search_text")
+    own = [source for source in field.sources if "." not in source]
     connection = schema_editor.connection
     table = schema_editor.quote_name(model._meta.db_table)
     column = schema_editor.quote_name(field.column)
@@ -18,7 +20,10 @@ def fill_search_text(apps, schema_editor):
     last = 0
     while True:
         rows = list(
-            model.objects.filter(pk__gt=last).order_by("pk").only("pk", *field.sources)[:BATCH]
+            model.objects.filter(pk__gt=last)
+            .select_related("facility")
+            .only("pk", "facility__search_text", *own)
+            .order_by("pk")[:BATCH]
         )
         if not rows:
             return
@@ -34,13 +39,16 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cameras', '0006_search_text'),
+        ('facilities', '0003_search_text'),
     ]
 
     operations = [
         migrations.AlterField(
             model_name='camera',
             name='search_text',
-            field=portal.search.SearchTextField(sources=['name', 'vendor', 'model', 'stream_url']),
+            field=portal.search.SearchTextField(
+                sources=['name', 'vendor', 'model', 'stream_url', 'facility.search_text']
+            ),
         ),
         migrations.RunPython(fill_search_text, migrations.RunPython.noop),
         # PostgreSQL: LIKE '%word%' on the folded text through pg_trgm (portal/search.py).
