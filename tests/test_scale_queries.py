@@ -194,8 +194,10 @@ def _plan(queryset):
     with connection.cursor() as cursor:
         if POSTGRESQL:
             # A test database is too small for the planner to prefer any index: this asks
-            # whether the index CAN serve the query, i.e. whether the expressions match.
+            # whether an index CAN serve the query's condition, i.e. whether the expressions
+            # match (no plain scan of the table or of another index left to choose).
             cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
             cursor.execute("EXPLAIN " + sql, params)
         else:
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
@@ -259,6 +261,12 @@ def test_a_province_admins_audit_lists_read_the_same_queries_small_and_large(
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
+@pytest.mark.skipif(
+    POSTGRESQL,
+    reason="SQLite only: PostgreSQL tests the OR of the scopes row by row, and its list reads the "
+    "time index backwards instead (a UNION of the two scopes measured 1.4 s against 25 ms for "
+    "the big province's page: bench/README.md)",
+)
 def test_the_account_events_of_a_province_admin_read_by_index():
     facility = factories.facility("01")
     admin01 = factories.province_user("admin01", "01")
@@ -349,9 +357,9 @@ def test_the_test_connection_itself_runs_without_jit():
 @pytest.mark.parametrize(
     "queryset,index",
     [
-        (lambda: Camera.objects.filter(search_text__folded_contains="cong"),
+        (lambda: Camera.objects.filter(search_text__folded_contains="cong").values("pk"),
          "cameras_camera_search_trgm"),
-        (lambda: Facility.objects.filter(search_text__folded_contains="phap van"),
+        (lambda: Facility.objects.filter(search_text__folded_contains="phap van").values("pk"),
          "facilities_facility_search_trgm"),
     ],
 )
