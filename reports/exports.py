@@ -2,8 +2,10 @@
 
 Each export is a list of `Column`s (title, kind, width) and a generator of rows whose cells are
 typed Python values: text, int, a share between 0 and 1 (PERCENT), a date, an aware datetime, or
-None for an empty cell. Rows are read with `.values_list(...).iterator()` in chunks, so memory does
-not grow with the number of rows (measured in bench/bench_reports.py and bench/bench_exports.py).
+None for an empty cell. Rows are read with `.values_list(...)` and streamed a fetch at a time
+(`_stream`: on PostgreSQL from a cursor inside a transaction, which sends its first rows at once),
+so memory does not grow with the number of rows (measured in bench/bench_reports.py,
+bench/bench_exports.py and bench/bench_pages.py).
 The writers turn the same rows into a file: `CsvStream` here (text for machines: a share as
 percent points with one decimal, dates as ISO text, times local), reports/xlsx.py for Excel
 (numbers, percentages and dates as typed cells).
@@ -20,6 +22,7 @@ import dataclasses
 import datetime
 from operator import add as operator_add
 
+from django.db import connections, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -199,11 +202,10 @@ def progress_rows(snapshots, *, start, end, live=None, total_label=None):
     operators = _labels(Operator.choices)
     total_label = total_label or _("National total")
     zero = [0] * len(COUNT_FIELDS)
-    rows = (
+    rows = _stream(
         snapshots.filter(day__gte=start, day__lte=end)
         .order_by("day", "province__code")
         .values_list("day", "province__code", "province__name", "operator", *COUNT_FIELDS)
-        .iterator(chunk_size=CHUNK_SIZE)
     )
     day = None
     day_total = zero
@@ -323,9 +325,8 @@ def facility_rows(facilities):
             "focal_phone",
             "focal_email",
         )
-        .iterator(chunk_size=CHUNK_SIZE)
     )
-    for row in rows:
+    for row in _stream(rows):
         row = list(row)
         row[3] = kinds.get(row[3], row[3])
         row[4] = statuses.get(row[4], row[4])
@@ -359,19 +360,40 @@ def camera_header():
     return titles(camera_columns())
 
 
-# Facilities per query of export 3: about 2,000 cameras a query at 10 cameras a facility.
-FACILITIES_PER_CHUNK = 200
+def _stream(queryset):
+    """The rows of `queryset` as they come, CHUNK_SIZE a fetch: memory stays flat.
 
-
-def _camera_chunks(cameras):
-    """The export's cameras, a chunk of facilities per query, in the export's order.
-
-    Not `.iterator()`: on PostgreSQL outside a transaction it opens a server-side cursor WITH
-    HOLD, which materializes the whole result before the first row leaves (2.8 s at 100,000
-    cameras with the uptime sums, issue 13). One query lists the facilities in order (ids
-    only), then each chunk of them is one query ordered the same way, so the first rows leave
-    at once and memory stays at one chunk. Both databases run the same queries.
+    PostgreSQL: a server-side cursor inside a transaction. Outside one (autocommit) Django
+    declares it WITH HOLD, and PostgreSQL then computes the whole result before it sends the
+    first row (the camera export's first byte came after 2.2 to 2.9 s at 100,000 cameras,
+    issue 13). The transaction only reads and lasts as long as the download. SQLite streams from
+    its cursor as it is: a transaction there would be an IMMEDIATE one, holding the write lock
+    for the whole download.
     """
+    if connections[queryset.db].vendor == "postgresql":
+        with transaction.atomic(using=queryset.db):
+            yield from queryset.iterator(chunk_size=CHUNK_SIZE)
+    else:
+        yield from queryset.iterator(chunk_size=CHUNK_SIZE)
+
+
+# SQLite: facilities per query of export 3 (about 2,000 cameras at 10 cameras a facility).
+FACILITIES_PER_CHUNK = 200
+CAMERA_ORDER = ("facility__province__code", "facility__name", "facility_id", "name", "pk")
+
+
+def _camera_queries(cameras):
+    """The queries that read export 3's cameras, in the export's order.
+
+    PostgreSQL: one query, streamed; its planner sums every camera's week in one pass over the
+    daily rows (hash join and aggregate), so the first rows leave after a few hundred ms and
+    the rest follow. SQLite: one query per chunk of facilities, whose days it reads through the
+    (camera, day) index (about 20 ms a chunk); in one query its GROUP BY would hold the first
+    row back until the last (1.6 s at 100,000 cameras). Figures: bench/README.md.
+    """
+    if connections[cameras.db].vendor == "postgresql":
+        yield cameras.order_by(*CAMERA_ORDER)
+        return
     facility_ids = list(
         Facility.objects.filter(pk__in=cameras.values("facility_id"))
         .order_by("province__code", "name", "pk")
@@ -379,18 +401,16 @@ def _camera_chunks(cameras):
     )
     for start in range(0, len(facility_ids), FACILITIES_PER_CHUNK):
         chunk = facility_ids[start : start + FACILITIES_PER_CHUNK]
-        yield cameras.filter(facility_id__in=chunk).order_by(
-            "facility__province__code", "facility__name", "facility_id", "name", "pk"
-        )
+        yield cameras.filter(facility_id__in=chunk).order_by(*CAMERA_ORDER)
 
 
 def camera_rows(cameras, *, today=None):
     """Rows of export 3: counted cameras with facility, province, state and 7-day uptime.
 
     Uptime is successful checks / checks over the last 7 days (today included) from the daily
-    health history; empty when the camera was not checked in that window. Summed in each
-    chunk's own query over the cameras' days joined to them (cameras/health.py
-    `days_between`), not by a subquery per camera.
+    health history; empty when the camera was not checked in that window. Summed in the query
+    that reads the cameras, over their days joined to them (cameras/health.py
+    `days_between`), not by two subqueries per camera.
     """
     zones = _labels(Zone.choices)
     statuses = _labels(ConnectionStatus.choices)
@@ -411,13 +431,13 @@ def camera_rows(cameras, *, today=None):
         "state__last_checked_at",
         "pk",
     ]
-    for chunk in _camera_chunks(counted_cameras(cameras)):
+    for query in _camera_queries(counted_cameras(cameras)):
         rows = (
-            chunk.annotate(uptime_days=days_between(since, today))
+            query.annotate(uptime_days=days_between(since, today))
             .values_list(*fields)
             .annotate(checks=Sum("uptime_days__checks"), successes=Sum("uptime_days__successes"))
         )
-        for row in rows:
+        for row in _stream(rows):
             checks, successes = row[11], row[12]
             yield [
                 row[0],
