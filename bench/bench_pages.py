@@ -464,30 +464,50 @@ def jit_comparison(runs):
     return out
 
 
+# Result files merged into one column: "before-extra" holds pages timed later with the same code.
+COLUMNS = {
+    "before": "before",
+    "before-extra": "before",
+    "before-jitoff": "before, JIT off",
+    "after": "after",
+}
+
+
 def table():
-    rows = {}
-    files = sorted(OUT.glob("pages-*.json"))
-    runs = {}
-    for path in files:
+    """The before/after table of bench/README.md from the result files of bench/out."""
+    rows, runs = {}, {}
+    for path in sorted(OUT.glob("pages-*.json")):
         data = json.loads(path.read_text())
+        column = COLUMNS.get(data["label"])
+        if column is None:
+            continue
         runs[(data["vendor"], data["label"])] = data
         for r in data["results"]:
-            rows.setdefault((r["page"], r["role"]), {})[(data["vendor"], data["label"])] = r
+            rows.setdefault((r["page"], r["role"]), {})[(data["vendor"], column)] = r
 
     def cell(r):
         if r is None:
-            return "-"
-        first = f" (rows at {r['first_ms']:.0f})" if r.get("first_ms") else ""
+            return ""
+        first = f" (rows {r['first_ms']:.0f})" if r.get("first_ms") else ""
         return f"{r['wall_ms']:.0f}{first} / {r['cpu_ms']:.0f} / {r['queries']}"
 
-    columns = [key for key in (("sqlite", "before"), ("sqlite", "after"),
-                               ("postgresql", "before"), ("postgresql", "after")) if key in runs]
-    print("| page | role | " + " | ".join(f"{v} {lbl}" for v, lbl in columns) + " |")
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+    columns = [
+        (vendor, column)
+        for vendor in ("sqlite", "postgresql")
+        for column in ("before", "before, JIT off", "after")
+        if any((vendor, column) in by for by in rows.values())
+    ]
+    print("| page | role | " + " | ".join(f"{names[v]} {c}" for v, c in columns) + " |")
     print("|---|---|" + "---|" * len(columns))
     for (page, role), by in rows.items():
         print(f"| {page} | {role} | " + " | ".join(cell(by.get(c)) for c in columns) + " |")
-    for key, data in runs.items():
-        print(f"{key}: load {data['load']}, jit {data.get('jit')}, {data['date']}")
+    for (vendor, label), data in sorted(runs.items()):
+        load = ", ".join(f"{x:.1f}" for x in data["load"])
+        print(f"- {names[vendor]} {label}: {data['date']}, load average {load} (start, end), "
+              f"JIT {data.get('jit') or '-'}, {data['runs']} runs")
+        if "jit_comparison" in data:
+            print(f"  JIT comparison: {data['jit_comparison']}")
 
 
 def main():

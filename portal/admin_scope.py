@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from facilities import access
-from portal.query import attach_counts, count_of, grouped_counts
+from portal.query import as_aggregate, attach_counts, count_of, grouped_counts
 from portal.text import CleanTextModelForm, nfc
 
 
@@ -50,8 +50,9 @@ class Counted:
     """Figures a list shows beside each row: rows of another model counted per row.
 
     rows:   the counted rows, already scoped (`Camera.objects.restrict(user, "view")`);
-    field:  the lookup from them to the list's row ("facility", "facility__province");
-    counts: {figure name: Q of the rows it counts, or None for all of them}.
+    field:  the lookup from them to the list's row ("facility", "province");
+    counts: {figure name: Q of the rows it counts, None for all of them, or an aggregate
+            over a relation of theirs (portal/query.py `as_aggregate`)}.
     """
 
     rows: QuerySet
@@ -176,10 +177,10 @@ class ScopedAdmin(admin.ModelAdmin):
         """`queryset` annotated with the figures `names` for every row (to sort or filter the
         whole list by them); figures it already has are left alone."""
         for counted in self.counted(request):
-            for name, condition in counted.counts.items():
+            for name, count in counted.counts.items():
                 if name in names and name not in queryset.query.annotations:
-                    rows = counted.rows if condition is None else counted.rows.filter(condition)
-                    queryset = queryset.annotate(**{name: count_of(rows, counted.field)})
+                    figure = count_of(counted.rows, counted.field, as_aggregate(count))
+                    queryset = queryset.annotate(**{name: figure})
         return queryset
 
     def page_rows(self, request, queryset):

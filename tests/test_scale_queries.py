@@ -144,6 +144,21 @@ def test_province_list_figures_follow_the_readers_scope(client):
     assert (row.code, row.facility_total, row.camera_total, row.connected_total) == ("01", 2, 4, 0)
 
 
+def test_province_list_sorts_every_province_by_its_cameras(admin_client_vi):
+    _facilities(1, code="48", cameras_each=3)
+    _facilities(2, code="79", cameras_each=1)
+    _facilities(1, code="01")
+    url = reverse("admin:facilities_province_changelist")
+    column = _column(admin_client_vi.get(url), "camera_count")
+    page = admin_client_vi.get(url, {"o": f"-{column}"})
+    rows = page.context["cl"].result_list
+    assert [(p.code, p.facility_total, p.camera_total) for p in rows[:2]] == [
+        ("48", 1, 3),
+        ("79", 2, 2),
+    ]
+    assert len(rows) == 63 and {p.camera_total for p in rows[2:]} == {0}
+
+
 def test_camera_list_reads_narrow_rows_and_the_pages_uptime(admin_client_vi):
     camera = factories.camera(factories.facility("01"), password="mat-khau-bi-mat")
     today = timezone.localdate()
