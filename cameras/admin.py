@@ -104,12 +104,9 @@ class CameraAdmin(ScopedAdmin):
         ("facility__province", ScopedProvinceFilter),
     ]
     list_select_related = ["facility__province", "state"]
-    # Name, vendor, model and the facility's text, accents or not (portal/search.py).
-    search_fields = [
-        "search_text__folded_contains",
-        "facility__search_text__folded_contains",
-        "stream_url",
-    ]
+    # Name, vendor, model, address and the facility's text, accents or not: one folded column
+    # (trigram-indexed on PostgreSQL: portal/search.py), no join, no UPPER() LIKE.
+    search_fields = ["search_text__folded_contains"]
     autocomplete_fields = ["facility"]
     readonly_fields = [
         "status_timeline",
@@ -331,9 +328,41 @@ class CameraAdmin(ScopedAdmin):
         }
         return TemplateResponse(request, "admin/cameras/camera/transition_reason.html", context)
 
-    def get_queryset(self, request):
-        # Uptime of today and the last 7 days: two subqueries in the list query, none per row.
-        return health.with_uptime(super().get_queryset(request))
+    # What the list's columns read (PageChangeList: the page sorts ids, then reads these for
+    # its own cameras): never the encrypted credentials, the reason texts or the verdict's JSON.
+    list_only = [
+        "id",
+        "name",
+        "zone",
+        "connection_status",
+        "facility__id",
+        "facility__name",
+        "facility__province__id",
+        "facility__province__code",
+        "facility__province__name",
+        "state__camera_id",
+        "state__health",
+        "state__last_error_kind",
+        "state__last_checked_at",
+    ]
+
+    # Uptime of today and of the last 7 days: summed for the page's cameras in the query that
+    # reads them, or, when the list is sorted by it, for every camera in the list's own query.
+    UPTIME = frozenset({"uptime_today", "uptime_7d"})
+
+    def figure_names(self, request):
+        return super().figure_names(request) | self.UPTIME
+
+    def with_figures(self, request, queryset, names):
+        queryset = super().with_figures(request, queryset, names)
+        if names & self.UPTIME and "uptime_7d" not in queryset.query.annotations:
+            queryset = health.with_uptime(queryset)
+        return queryset
+
+    def page_rows(self, request, queryset):
+        if "uptime_7d" in queryset.query.annotations:
+            return queryset
+        return health.with_page_uptime(queryset)
 
     @admin.action(description=_("Check now"), permissions=["check"])
     def check_now(self, request, queryset):

@@ -19,6 +19,15 @@ class CamerasConfig(AppConfig):
         pre_save.connect(
             lifecycle.guard, sender=self.get_model("Camera"), dispatch_uid="cameras.lifecycle"
         )
+        # A camera's search text copies its facility's (portal/search.py): a facility saved
+        # with another name, address... carries it to its cameras.
+        from django.db.models.signals import post_save
+
+        post_save.connect(
+            _refresh_camera_search_text,
+            sender="facilities.Facility",
+            dispatch_uid="cameras.facility_search_text",
+        )
         # Imported here, like lifecycle: it imports models, which Django loads after app configs.
         from portal import auditlog_setup
 
@@ -36,3 +45,12 @@ def _ensure_schedule(sender, using="default", **kwargs):
     from cameras.schedule import ensure_sweep_schedule
 
     ensure_sweep_schedule(using=using)
+
+
+def _refresh_camera_search_text(sender, instance, created, raw=False, using=None, **kwargs):
+    if created or raw:
+        return
+    from cameras.models import Camera
+    from portal.search import refresh_search_text
+
+    refresh_search_text(Camera.objects.using(using).filter(facility_id=instance.pk))

@@ -15,6 +15,7 @@ from cameras import queue
 from cameras.choices import Codec, ConnectionStatus, Health, SweepTrigger, Zone
 from cameras.validators import authority, validate_stream_url
 from facilities import access
+from facilities.models import Facility
 from portal.fields import EncryptedTextField
 from portal.search import SearchTextField
 
@@ -39,14 +40,10 @@ class CameraQuerySet(models.QuerySet):
         return cameras
 
     def restrict(self, user, action=access.VIEW):
-        """Cameras `user` may do `action` on, through its facility's province or facility grant."""
-        return access.restrict(
-            self,
-            user,
-            action,
-            province_field="facility__province_id",
-            facility_field="facility_id",
-        )
+        """Cameras `user` may do `action` on: those of the facilities it may do `action` on
+        (through the facility's province grant or a grant on the facility itself)."""
+        facilities = Facility.objects.restrict(user, action)
+        return access.restrict_under(self, user, action, "facility", facilities)
 
 
 class Camera(models.Model):
@@ -82,8 +79,12 @@ class Camera(models.Model):
     password = EncryptedTextField(_("password"), blank=True, default="")
     vendor = models.CharField(_("vendor"), max_length=100, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
-    # "cong chinh" finds "Cổng chính" (portal/search.py).
-    search_text = SearchTextField(sources=["name", "vendor", "model"])
+    # "cong chinh" finds "Cổng chính" (portal/search.py); the address too ("10.0.0.5"), and
+    # the facility's text, copied here so that one indexed column answers a search
+    # ("cong chinh hoi an"); kept up to date when the facility is saved (cameras/apps.py).
+    search_text = SearchTextField(
+        sources=["name", "vendor", "model", "stream_url", "facility.search_text"]
+    )
 
     connection_status = models.CharField(
         _("connection status"),

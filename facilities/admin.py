@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -12,6 +12,7 @@ from facilities import access
 from facilities.importer import FacilityImporter
 from facilities.models import Facility, Province
 from portal.admin_scope import (
+    Counted,
     DropdownChoicesFilter,
     DropdownFilter,
     ScopedAdmin,
@@ -20,7 +21,6 @@ from portal.admin_scope import (
 )
 from portal.badges import badge
 from portal.import_views import import_urls
-from portal.query import count_of
 from reports import facility_summary
 
 # The province's contact at its Department of Information and Communications: the only fields of
@@ -69,21 +69,23 @@ class ProvinceAdmin(ScopedAdmin):
             if name not in CONTACT_FIELDS
         ]
 
-    def get_queryset(self, request):
+    def counted(self, request):
+        # Counted within the reader's scope, for the page's provinces (PageChangeList), in one
+        # query over the facilities in scope and their cameras: a camera is in the scope
+        # exactly when its facility is (Camera.objects.restrict).
         facilities = Facility.objects.restrict(request.user, access.VIEW)
-        cameras = Camera.objects.restrict(request.user, access.VIEW)
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                facility_total=count_of(facilities, "province"),
-                camera_total=count_of(cameras, "facility__province"),
-                connected_total=count_of(
-                    cameras.filter(connection_status=ConnectionStatus.CONNECTED),
-                    "facility__province",
-                ),
-            )
-        )
+        connected = Q(cameras__connection_status=ConnectionStatus.CONNECTED)
+        return [
+            Counted(
+                facilities,
+                "province",
+                {
+                    "facility_total": Count("pk", distinct=True),
+                    "camera_total": Count("cameras"),
+                    "connected_total": Count("cameras", filter=connected),
+                },
+            ),
+        ]
 
     @admin.display(description=_("facilities"), ordering="facility_total")
     def facility_count(self, obj):
@@ -98,12 +100,22 @@ class ProvinceAdmin(ScopedAdmin):
         return obj.connected_total
 
 
+# The cameras a facility's "registered" figure counts: all but decommissioned ones
+# (reports/facility_summary.py).
+REGISTERED = ~Q(connection_status=ConnectionStatus.DECOMMISSIONED)
+
+
 class PlannedFilter(DropdownFilter, admin.SimpleListFilter):
     """Facilities whose registered cameras differ from the planned number (FacilityAdmin's
-    `registered_total` annotation: a condition in the list query, no query of its own)."""
+    `registered_total` figure, annotated on the whole list when this filter is used: a
+    condition in the list query, no query of its own)."""
 
     title = _("registered against planned cameras")
     parameter_name = "planned"
+
+    def __init__(self, request, params, model, model_admin):
+        self.model_admin = model_admin
+        super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
         return [
@@ -114,6 +126,10 @@ class PlannedFilter(DropdownFilter, admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        # Filtering needs the figure of every facility, not only of the page's.
+        queryset = self.model_admin.with_figures(request, queryset, {"registered_total"})
         planned = F("planned_cameras")
         conditions = {
             "differs": ~Q(registered_total=planned),
@@ -168,18 +184,19 @@ class FacilityAdmin(ScopedAdmin):
         # Before the admin's own patterns, whose "<object id>/" would swallow "import/".
         return import_urls(self, FacilityImporter) + super().get_urls()
 
-    def get_queryset(self, request):
+    def counted(self, request):
+        # Counted within the reader's scope, for the page's facilities (PageChangeList).
         cameras = Camera.objects.restrict(request.user, access.VIEW)
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                registered_total=count_of(facility_summary.registered(cameras), "facility"),
-                connected_total=count_of(
-                    cameras.filter(connection_status=ConnectionStatus.CONNECTED), "facility"
-                ),
+        return [
+            Counted(
+                cameras,
+                "facility",
+                {
+                    "registered_total": REGISTERED,
+                    "connected_total": Q(connection_status=ConnectionStatus.CONNECTED),
+                },
             )
-        )
+        ]
 
     def get_changeform_initial_data(self, request):
         """A person who may add facilities in one province only starts with that province

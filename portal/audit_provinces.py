@@ -6,7 +6,7 @@ nothing of provinces and facilities: the registry registers a resolver in its Ap
 (facilities/audit_scope.py). Without one, no record has a province.
 """
 
-from django.db.models import BigIntegerField
+from django.db.models import BigIntegerField, F, Func
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
@@ -58,6 +58,46 @@ def additional_data(obj):
     return {"province": province} if province is not None else None
 
 
+class EntryProvince(Func):
+    """The province id stored in a LogEntry's additional_data, as an integer expression.
+
+    Written exactly as the expression index of migration portal 0002 indexes it, so that
+    scoping the audit log by province reads that index instead of every entry's JSON (a
+    province admin's audit list: 714 ms on SQLite, 403 ms on PostgreSQL at 500,000 entries
+    before the index, issue 13). On SQLite the CAST matters: an expression without INTEGER
+    affinity compared with integer ids (`IN (SELECT province id ...)`) does not use the index.
+    """
+
+    output_field = BigIntegerField()
+
+    def __init__(self):
+        super().__init__(F("additional_data"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # Any other database: Django's own key transform (no index).
+        fallback = Cast(KeyTextTransform("province", "additional_data"), BigIntegerField())
+        return compiler.compile(fallback.resolve_expression(compiler.query))
+
+    def _exactly(self, compiler, sql_template):
+        column, params = compiler.compile(self.source_expressions[0])
+        return sql_template.format(column=column), params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self._exactly(compiler, ENTRY_PROVINCE_SQL["sqlite"])
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self._exactly(compiler, ENTRY_PROVINCE_SQL["postgresql"])
+
+
+# The indexed expression on each database ({column}: the additional_data column). Migration
+# portal 0002 writes the same text in its index; tests/test_scale_queries.py checks that the
+# scope's query plan reads that index on both databases.
+ENTRY_PROVINCE_SQL = {
+    "sqlite": "CAST(json_extract({column}, '$.province') AS integer)",
+    "postgresql": "(({column} ->> 'province')::bigint)",
+}
+
+
 def entry_province():
-    """The province id stored in a LogEntry's additional_data, as an integer expression."""
-    return Cast(KeyTextTransform("province", "additional_data"), output_field=BigIntegerField())
+    """The province id stored in a LogEntry's additional_data (indexed: `EntryProvince`)."""
+    return EntryProvince()

@@ -109,6 +109,14 @@ WSGI_APPLICATION = "portal.wsgi.application"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool(
+        "PG_JIT", False
+    ):
+        # JIT off for the portal's connections: the scope's subqueries push the planner's cost
+        # estimates of small queries over jit_above_cost, and compiling them took seconds for
+        # milliseconds of work (3.6 s of JIT for a 3-row page, issue 13; bench/README.md).
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 else:
     DATABASES = {
         "default": {

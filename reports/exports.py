@@ -2,8 +2,10 @@
 
 Each export is a list of `Column`s (title, kind, width) and a generator of rows whose cells are
 typed Python values: text, int, a share between 0 and 1 (PERCENT), a date, an aware datetime, or
-None for an empty cell. Rows are read with `.values_list(...).iterator()` in chunks, so memory does
-not grow with the number of rows (measured in bench/bench_reports.py and bench/bench_exports.py).
+None for an empty cell. Rows are read with `.values_list(...)` and streamed a fetch at a time
+(`_stream`: on PostgreSQL from a cursor inside a transaction, which sends its first rows at once),
+so memory does not grow with the number of rows (measured in bench/bench_reports.py,
+bench/bench_exports.py and bench/bench_pages.py).
 The writers turn the same rows into a file: `CsvStream` here (text for machines: a share as
 percent points with one decimal, dates as ISO text, times local), reports/xlsx.py for Excel
 (numbers, percentages and dates as typed cells).
@@ -20,13 +22,15 @@ import dataclasses
 import datetime
 from operator import add as operator_add
 
-from django.apps import apps
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db import connections, transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cameras.choices import ConnectionStatus, ErrorKind, Health, Zone
+from cameras.health import days_between
 from facilities.choices import FacilityKind, FacilityStatus, Operator
+from facilities.models import Facility
 from portal.spreadsheet import safe_row
 from reports.snapshot import (
     COUNT_FIELDS,
@@ -198,11 +202,10 @@ def progress_rows(snapshots, *, start, end, live=None, total_label=None):
     operators = _labels(Operator.choices)
     total_label = total_label or _("National total")
     zero = [0] * len(COUNT_FIELDS)
-    rows = (
+    rows = _stream(
         snapshots.filter(day__gte=start, day__lte=end)
         .order_by("day", "province__code")
         .values_list("day", "province__code", "province__name", "operator", *COUNT_FIELDS)
-        .iterator(chunk_size=CHUNK_SIZE)
     )
     day = None
     day_total = zero
@@ -322,9 +325,8 @@ def facility_rows(facilities):
             "focal_phone",
             "focal_email",
         )
-        .iterator(chunk_size=CHUNK_SIZE)
     )
-    for row in rows:
+    for row in _stream(rows):
         row = list(row)
         row[3] = kinds.get(row[3], row[3])
         row[4] = statuses.get(row[4], row[4])
@@ -358,31 +360,57 @@ def camera_header():
     return titles(camera_columns())
 
 
-def camera_day_model():
-    """The per-camera per-day health history (cameras.CameraDay), when it is installed."""
-    try:
-        return apps.get_model("cameras", "CameraDay")
-    except LookupError:
-        return None
+def _stream(queryset):
+    """The rows of `queryset` as they come, CHUNK_SIZE a fetch: memory stays flat.
+
+    PostgreSQL: a server-side cursor inside a transaction. Outside one (autocommit) Django
+    declares it WITH HOLD, and PostgreSQL then computes the whole result before it sends the
+    first row (the camera export's first byte came after 2.2 to 2.9 s at 100,000 cameras,
+    issue 13). The transaction only reads and lasts as long as the download. SQLite streams from
+    its cursor as it is: a transaction there would be an IMMEDIATE one, holding the write lock
+    for the whole download.
+    """
+    if connections[queryset.db].vendor == "postgresql":
+        with transaction.atomic(using=queryset.db):
+            yield from queryset.iterator(chunk_size=CHUNK_SIZE)
+    else:
+        yield from queryset.iterator(chunk_size=CHUNK_SIZE)
 
 
-def _uptime_sums(camera_day, field, since, until):
-    per_camera = (
-        camera_day.objects.filter(camera=OuterRef("pk"), day__gte=since, day__lte=until)
-        .order_by()
-        .values("camera")
-        .annotate(total=Sum(field))
-        .values("total")
+# SQLite: facilities per query of export 3 (about 2,000 cameras at 10 cameras a facility).
+FACILITIES_PER_CHUNK = 200
+CAMERA_ORDER = ("facility__province__code", "facility__name", "facility_id", "name", "pk")
+
+
+def _camera_queries(cameras):
+    """The queries that read export 3's cameras, in the export's order.
+
+    PostgreSQL: one query, streamed; its planner sums every camera's week in one pass over the
+    daily rows (hash join and aggregate), so the first rows leave after a few hundred ms and
+    the rest follow. SQLite: one query per chunk of facilities, whose days it reads through the
+    (camera, day) index (about 20 ms a chunk); in one query its GROUP BY would hold the first
+    row back until the last (1.6 s at 100,000 cameras). Figures: bench/README.md.
+    """
+    if connections[cameras.db].vendor == "postgresql":
+        yield cameras.order_by(*CAMERA_ORDER)
+        return
+    facility_ids = list(
+        Facility.objects.filter(pk__in=cameras.values("facility_id"))
+        .order_by("province__code", "name", "pk")
+        .values_list("pk", flat=True)
     )
-    return Subquery(per_camera, output_field=IntegerField())
+    for start in range(0, len(facility_ids), FACILITIES_PER_CHUNK):
+        chunk = facility_ids[start : start + FACILITIES_PER_CHUNK]
+        yield cameras.filter(facility_id__in=chunk).order_by(*CAMERA_ORDER)
 
 
 def camera_rows(cameras, *, today=None):
     """Rows of export 3: counted cameras with facility, province, state and 7-day uptime.
 
     Uptime is successful checks / checks over the last 7 days (today included) from the daily
-    health history; empty when the camera was not checked in that window (or the history model is
-    not installed). Two correlated sums per row, still one query for the whole export.
+    health history; empty when the camera was not checked in that window. Summed in the query
+    that reads the cameras, over their days joined to them (cameras/health.py
+    `days_between`), not by two subqueries per camera.
     """
     zones = _labels(Zone.choices)
     statuses = _labels(ConnectionStatus.choices)
@@ -390,9 +418,6 @@ def camera_rows(cameras, *, today=None):
     errors = _labels(ErrorKind.choices)
     today = today or timezone.localdate()
     since = today - datetime.timedelta(days=UPTIME_DAYS - 1)
-    queryset = counted_cameras(cameras).order_by(
-        "facility__province__code", "facility__name", "name", "pk"
-    )
     fields = [
         "facility__province__code",
         "facility__province__name",
@@ -404,31 +429,29 @@ def camera_rows(cameras, *, today=None):
         "state__health",
         "state__last_error_kind",
         "state__last_checked_at",
+        "pk",
     ]
-    camera_day = camera_day_model()
-    if camera_day is not None:
-        queryset = queryset.annotate(
-            checks_7d=_uptime_sums(camera_day, "checks", since, today),
-            successes_7d=_uptime_sums(camera_day, "successes", since, today),
+    for query in _camera_queries(counted_cameras(cameras)):
+        rows = (
+            query.annotate(uptime_days=days_between(since, today))
+            .values_list(*fields)
+            .annotate(checks=Sum("uptime_days__checks"), successes=Sum("uptime_days__successes"))
         )
-        fields += ["checks_7d", "successes_7d"]
-    for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK_SIZE):
-        uptime = None
-        if camera_day is not None and row[10]:
-            uptime = (row[11] or 0) / row[10]
-        yield [
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            zones.get(row[4], row[4]),
-            statuses.get(row[5], row[5]),
-            row[6],
-            healths.get(row[7], row[7]),
-            errors.get(row[8], row[8]),
-            row[9],
-            uptime,
-        ]
+        for row in _stream(rows):
+            checks, successes = row[11], row[12]
+            yield [
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                zones.get(row[4], row[4]),
+                statuses.get(row[5], row[5]),
+                row[6],
+                healths.get(row[7], row[7]),
+                errors.get(row[8], row[8]),
+                row[9],
+                (successes or 0) / checks if checks else None,
+            ]
 
 
 def camera_csv(cameras, *, today=None):

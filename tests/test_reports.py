@@ -482,22 +482,20 @@ def test_facility_export_lists_counted_facilities_with_counts_and_focal_person(
 
 
 def test_camera_export_has_state_and_uptime_and_never_credentials(client, national, registry):
-    from reports.exports import camera_day_model
+    from cameras.models import CameraDay
 
     first = registry["pv"].cameras.get(connection_status="connected", state__health="online")
     first.state.last_checked_at = timezone.now()
     first.state.save()
-    camera_day = camera_day_model()
-    if camera_day is not None:
-        today = timezone.localdate()
-        camera_day.objects.create(camera=first, day=today, checks=10, successes=9)
-        camera_day.objects.create(
-            camera=first, day=today - datetime.timedelta(days=6), checks=10, successes=10
-        )
-        # Outside the 7-day window: not counted.
-        camera_day.objects.create(
-            camera=first, day=today - datetime.timedelta(days=7), checks=10, successes=0
-        )
+    today = timezone.localdate()
+    CameraDay.objects.create(camera=first, day=today, checks=10, successes=9)
+    CameraDay.objects.create(
+        camera=first, day=today - datetime.timedelta(days=6), checks=10, successes=10
+    )
+    # Outside the 7-day window: not counted.
+    CameraDay.objects.create(
+        camera=first, day=today - datetime.timedelta(days=7), checks=10, successes=0
+    )
     client.force_login(national)
     response = client.get(reverse("reports:export_cameras"))
     body = b"".join(response.streaming_content).decode("utf-8")
@@ -510,8 +508,7 @@ def test_camera_export_has_state_and_uptime_and_never_credentials(client, nation
     assert line[:3] == ["01", "Hà Nội", "Khu cách ly Ký túc xá Pháp Vân"]
     assert line[5:8] == ["Đã kết nối", "", "Trực tuyến"]
     assert line[9] == timezone.localtime(first.state.last_checked_at).strftime("%Y-%m-%d %H:%M")
-    if camera_day is not None:
-        assert line[10] == "95.0"
+    assert line[10] == "95.0"
     unchecked = next(r for r in rows[1:] if r[5] == "Chưa kiểm tra" or r[9] == "")
     assert unchecked[10] == ""
 

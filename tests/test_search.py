@@ -49,7 +49,9 @@ def test_the_search_text_follows_every_save_and_bulk_create_and_is_not_audited()
     Camera.objects.bulk_create(
         [Camera(facility=facility, name="Cổng sau", zone="gate", stream_url="rtsp://10.0.0.9/a")]
     )
-    assert Camera.objects.get(name="Cổng sau").search_text == "cong sau"
+    assert Camera.objects.get(name="Cổng sau").search_text == (
+        "cong sau\nrtsp://10.0.0.9/a\nky tuc xa phung khoang\nsoc son"
+    )
     changes = LogEntry.objects.get_for_object(facility).values_list("changes", flat=True)
     assert changes and not any("search_text" in str(change) for change in changes)
 
@@ -65,6 +67,38 @@ def test_the_migrations_fill_the_search_text_of_existing_rows():
 
 
 @pytest.mark.django_db
+def test_the_migration_adds_the_address_to_the_search_text_of_existing_cameras():
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    facility = factories.facility("01", name="Khu cách ly Hội An")
+    camera = factories.camera(facility, name="Cổng chính", stream_url="rtsp://10.1.2.3:554/live")
+    Camera.objects.update(search_text="")
+    migration = importlib.import_module("cameras.migrations.0008_search_address")
+    editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
+    migration.fill_search_text(apps, editor)
+    assert Camera.objects.get(pk=camera.pk).search_text == (
+        "cong chinh\nrtsp://10.1.2.3:554/live\nkhu cach ly hoi an"
+    )
+
+
+@pytest.mark.django_db
+def test_a_facility_saved_with_a_new_name_carries_it_to_its_cameras_search_text(admin_client_vi):
+    facility = factories.facility("01", name="Khu cách ly Hội An")
+    camera = factories.camera(facility, name="Cổng chính")
+    other = factories.camera(factories.facility("01", name="Khu cách ly Sóc Sơn"))
+    facility.name = "Ký túc xá Phùng Khoang"
+    facility.save()
+    assert "ky tuc xa phung khoang" in Camera.objects.get(pk=camera.pk).search_text
+    assert "hoi an" not in Camera.objects.get(pk=camera.pk).search_text
+    assert "soc son" in Camera.objects.get(pk=other.pk).search_text
+    url = reverse("admin:cameras_camera_changelist")
+    found = admin_client_vi.get(url, {"q": "phung khoang cong"}).context["cl"].result_list
+    assert [c.pk for c in found] == [camera.pk]
+
+
+@pytest.mark.django_db
 def test_the_admin_lists_find_provinces_facilities_and_cameras_without_accents(admin_client_vi):
     hoi_an = factories.facility("49", name="Khu cách ly Hội An")
     factories.camera(hoi_an, name="Cổng chính")
@@ -76,6 +110,9 @@ def test_the_admin_lists_find_provinces_facilities_and_cameras_without_accents(a
 
     assert found("facilities_province", "quang nam") == ["49 Quảng Nam"]
     assert found("facilities_facility", "hoi an") == ["Khu cách ly Hội An"]
-    # A camera by its facility's name, and by its own.
+    # A camera by its facility's name, by its own, by both, and by its address.
     assert found("cameras_camera", "hoi an") == ["Cổng chính"]
     assert found("cameras_camera", "cong chinh") == ["Cổng chính"]
+    assert found("cameras_camera", "cong hoi an") == ["Cổng chính"]
+    assert found("cameras_camera", "rtsp://10.0.0.") == ["Cổng chính"]
+    assert found("cameras_camera", "cong soc son") == []
