@@ -260,6 +260,9 @@ CAMERA_HISTORY_DAYS = env_int("CAMERA_HISTORY_DAYS", 400)
 # unfinished checks in a row after which a camera that keeps killing its batch is isolated.
 CAMERA_CHECK_LEASE = env_int("CAMERA_CHECK_LEASE", 300)
 CAMERA_CHECK_CRASH_LIMIT = env_int("CAMERA_CHECK_CRASH_LIMIT", 3)
+# Hours after which a camera's next check is a full one (frame rate sampled, the verdict on the
+# whole standard) rather than a routine one (handshake and first keyframe): cameras/tasks.py.
+CAMERA_FULL_CHECK_HOURS = env_float("CAMERA_FULL_CHECK_HOURS", 24.0)
 # Minutes a passing verdict stays good enough to mark a camera connected (cameras/lifecycle.py);
 # empty means three check intervals.
 CONNECT_MAX_AGE = env_int("CONNECT_MAX_AGE", 0) or None

@@ -63,7 +63,8 @@ def _video_src(width: int, height: int, fps: int) -> str:
 
 def h264_launch(width: int, height: int, fps: int, kbps: int = 1000) -> str:
     return (
-        f"( {_video_src(width, height, fps)} ! {_X264.format(kbps=kbps, gop=fps)} ! {_H264_PAY} )"
+        f"( {_video_src(width, height, fps)} ! {_X264.format(kbps=kbps, gop=fps)} name=encoder "
+        f"! {_H264_PAY} )"
     )
 
 
@@ -91,6 +92,27 @@ class SharedFarmFactory(GstRtspServer.RTSPMediaFactory):
 
     def do_gen_key(self, url):
         return "farm"
+
+    def do_configure(self, media):
+        GstRtspServer.RTSPMediaFactory.do_configure(self, media)
+        # FFmpeg's PLAY carries "Range: npt=0.000-", and gst-rtsp-server answers it by seeking
+        # the media (FLUSH | KEY_UNIT): on a shared media every client's PLAY restarted the
+        # test source and the encoder, so each new client got an IDR at once (and every other
+        # client a restart). A camera's encoder does not restart for a new viewer: the media
+        # says it cannot seek (the server then plays without seeking), and a client waits for
+        # the next keyframe of the regular GOP, as with a camera.
+        encoder = media.get_element().get_by_name("encoder")
+        encoder.get_static_pad("src").add_probe(
+            Gst.PadProbeType.QUERY_UPSTREAM, _not_seekable
+        )
+
+
+def _not_seekable(pad, info):
+    query = info.get_query()
+    if query.type != Gst.QueryType.SEEKING:
+        return Gst.PadProbeReturn.OK
+    query.set_seeking(Gst.Format.TIME, False, 0, -1)
+    return Gst.PadProbeReturn.HANDLED
 
 
 class _Auth(GstRtspServer.RTSPAuth):
