@@ -92,7 +92,9 @@ class Assessment:
     """What one check changes: the state (in memory), outages, the day's counts, the status."""
 
     state: object
-    # The state's fields this check wrote (HEALTH_FIELDS, ROUTINE_VERDICT_FIELDS or CHECK_FIELDS).
+    # A full check (else routine), and the state's fields it wrote (HEALTH_FIELDS,
+    # ROUTINE_VERDICT_FIELDS or CHECK_FIELDS).
+    full: bool = True
     fields: list = field(default_factory=lambda: HEALTH_FIELDS)
     counted: bool = False
     success: bool = False
@@ -122,7 +124,7 @@ def assess(state, result, verdict, *, now, open_outage=None, offline_after=None,
                  size below the standard, a slow first picture) is a verdict like a full check's.
     """
     offline_after = offline_after or conf.offline_after()
-    outcome = Assessment(state=state, previous_health=state.health)
+    outcome = Assessment(state=state, previous_health=state.health, full=full)
     state.last_checked_at = now
     state.next_check_at = next_check
     state.claimed_until = None

@@ -636,6 +636,8 @@ class Sweep(models.Model):
     batches_done = models.PositiveIntegerField(_("batches done"), default=0)
     successes = models.PositiveIntegerField(_("successful checks"), default=0)
     failures = models.PositiveIntegerField(_("failed checks"), default=0)
+    # Of the checks done, how many were full ones (cameras/tasks.py): the rest were routine.
+    full_checks = models.PositiveIntegerField(_("full checks"), default=0)
 
     class Meta:
         ordering = ["-started_at"]

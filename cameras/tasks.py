@@ -491,9 +491,10 @@ def _release(token, requeue):
 
 
 def _summary(outcomes):
-    summary = {"cameras": 0, "successes": 0, "failures": 0, "busy": 0, "changed": 0}
+    summary = {"cameras": 0, "successes": 0, "failures": 0, "busy": 0, "changed": 0, "full": 0}
     for outcome in outcomes:
         summary["cameras"] += 1
+        summary["full"] += int(outcome.full)
         if not outcome.counted:
             summary["busy"] += 1
         elif outcome.success:
@@ -510,6 +511,7 @@ def _count_batch_done(sweep_id, summary):
         batches_done=F("batches_done") + 1,
         successes=F("successes") + summary["successes"],
         failures=F("failures") + summary["failures"],
+        full_checks=F("full_checks") + summary["full"],
     )
     if Sweep.objects.filter(pk=sweep_id, batches_done__gte=F("batches")).exists():
         _finish(sweep_id)

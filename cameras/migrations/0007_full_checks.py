@@ -27,5 +27,10 @@ class Migration(migrations.Migration):
             name='full_checked_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='last full check at'),
         ),
+        migrations.AddField(
+            model_name='sweep',
+            name='full_checks',
+            field=models.PositiveIntegerField(default=0, verbose_name='full checks'),
+        ),
         migrations.RunPython(verdicts_were_full_checks, migrations.RunPython.noop),
     ]
