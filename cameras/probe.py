@@ -64,14 +64,15 @@ the handshake (OPTIONS, DESCRIBE, SETUP, PLAY), the codec and picture size
 frame, nothing more; ``fps``, ``keyframe_interval_s`` and ``bitrate_kbps``
 are then None (the SDP's nominal rate is a guess, not a measurement). It also
 opens with the smallest stream analysis FFmpeg allows (``probesize`` 32 bytes,
-``analyzeduration`` 1 us): ``find_stream_info`` returns after the first packet
-instead of reading 0.5 s of stream, which is the time and CPU a routine probe
-exists to save. Measured on the 2-core dev machine against
-tests/rtsp_farm.py --farm (H.264 1280x720 10 fps, a keyframe every second),
-150 probes 30 at once: full 2 s sample 12 s and 17-20 ms CPU per probe;
-stop at the keyframe with the full analysis 4.9 s, 11-12 ms; with the
-smallest analysis 5.0 s, 8-10 ms (waiting for the keyframe bounds the wall
-time). bench/README.md has the figures through the task cluster.
+``analyzeduration`` 1 us) and tells the analysis's decoder to decode nothing
+(``skip_frame=all``): ``find_stream_info`` returns after the first packet
+instead of reading 0.5 s of stream, and allocates no picture buffers. Measured
+on the 2-core dev machine against tests/rtsp_farm.py --farm (H.264 1280x720
+10 fps, a keyframe every second), 150 probes 30 at once: full 2 s sample 12 s
+and 17-20 ms CPU per probe; stop at the keyframe with the full analysis
+4.9 s, 11-12 ms; with the smallest analysis 5.0 s, 8-10 ms (waiting for the
+keyframe bounds the wall time); without its decode, 16 at once, 7 ms instead
+of 10. bench/README.md has the figures through the task cluster.
 
 Error messages and credentials
 ------------------------------
@@ -169,6 +170,11 @@ _ANALYZE_US = 500_000
 # A routine probe's open: find_stream_info stops after the first packet (the smallest
 # probesize FFmpeg accepts); codec and size come from the SDP or that packet.
 _ROUTINE_OPEN = {"probesize": "32", "analyzeduration": "1"}
+# ...and its decoder decodes nothing: find_stream_info otherwise decodes that packet to learn
+# the pixel format (allocating 720p frame buffers), which a routine probe never needs. Measured
+# on the farm, 16 at once: 10.1 ms CPU per routine probe with the decode, 6.8 ms without. One
+# dict per stream (PyAV pairs them by index and ignores the surplus).
+_ROUTINE_STREAMS = [{"skip_frame": "all"}] * 8
 
 _METHOD_FAILED = re.compile(r"method (\w+) failed: (\d+) \((.*)\)")
 _READ_FAILED = re.compile(r"Failed reading RTSP data: (.*)")
@@ -591,7 +597,8 @@ class _Job:
             self.logs = logs
             container = None
             try:
-                container = av.open(url, options=options, timeout=(open_to, read_to))
+                extra = {"stream_options": _ROUTINE_STREAMS} if self.routine else {}
+                container = av.open(url, options=options, timeout=(open_to, read_to), **extra)
                 if (redirected := self._redirect_result()) is not None:
                     return redirected
                 return self._read(container)
