@@ -70,7 +70,26 @@ def parse_args():
         help="CAMERA_CHECK_THREADS values to measure, comma-separated (batches as large)",
     )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--batch-factor",
+        type=int,
+        default=1,
+        help="CAMERA_CHECK_BATCH_SIZE as this many times CAMERA_CHECK_THREADS",
+    )
+    parser.add_argument(
+        "--phases",
+        type=int,
+        default=4,
+        help="farm encoders, started a fraction of a second apart (keyframe phases)",
+    )
     parser.add_argument("--no-baseline", action="store_true", help="the sweep alone")
+    parser.add_argument(
+        "--baseline-max",
+        type=int,
+        default=128,
+        help="no ffprobe baseline above this many at once (at 256 ffprobe processes the 2-core "
+        "machine's load passed 100 and the farm served 3 %% of them)",
+    )
     parser.add_argument(
         "--perf",
         action="store_true",
@@ -109,9 +128,10 @@ def setup_django(tmp, args):
 class Cast:
     """The simulated cameras: the farm, its anchor client, silent servers and dead ports."""
 
-    def __init__(self, n, dead_share, silent_share):
+    def __init__(self, n, dead_share, silent_share, phases=1):
         from tests.fake_rtsp import FakeRtspServer, closed_port
 
+        self.phases = phases
         self.n_dead = round(n * dead_share)
         self.n_silent = round(n * silent_share)
         self.n_live = n - self.n_dead - self.n_silent
@@ -135,16 +155,27 @@ class Cast:
         from cameras.probe import probe
         from tests.rtsp_helpers import start_rtsp_farm
 
+        groups = self.phases
         for _attempt in range(3):
-            self.farm = start_rtsp_farm("--farm", str(self.n_live + 1))
+            self.farm = start_rtsp_farm(
+                "--farm", str(self.n_live + groups), "--farm-groups", str(groups)
+            )
             # The farm's shared media is torn down when its last client leaves, and a client
             # arriving during the tear-down trips an assertion in gst-rtsp-server (seen with
-            # ffprobe's connect/leave churn). One client that stays keeps the media up.
-            self.anchor = subprocess.Popen(
-                ["ffmpeg", "-nostdin", "-v", "quiet", "-rtsp_transport", "tcp", "-i",
-                 self.farm.url(f"/cam/{self.n_live}"), "-c", "copy", "-f", "null", "-"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
+            # ffprobe's connect/leave churn). One client per encoder that stays keeps the media
+            # up. An encoder starts with its first client: starting them a fraction of the GOP
+            # apart gives the encoders keyframes at different moments, as independent cameras
+            # have; with one encoder every check waits for the same keyframe.
+            self.anchor = []
+            for group in range(groups):
+                self.anchor.append(subprocess.Popen(
+                    ["ffmpeg", "-nostdin", "-v", "quiet", "-rtsp_transport", "tcp", "-i",
+                     self.farm.url(f"/cam/{self.n_live + group}"), "-c", "copy", "-f", "null",
+                     "-"],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                ))
+                time.sleep(1.0 / groups)
             time.sleep(1.0)
             if probe(self.farm.url("/cam/0")).ok:
                 return self.farm.port
@@ -152,9 +183,9 @@ class Cast:
         raise SystemExit("the RTSP farm does not serve")
 
     def stop_farm(self):
-        if self.anchor is not None:
-            self.anchor.terminate()
-            self.anchor.wait(timeout=10)
+        for anchor in self.anchor or ():
+            anchor.terminate()
+            anchor.wait(timeout=10)
         if self.farm is not None:
             self.farm.stop()
         self.farm = self.anchor = None
@@ -502,7 +533,7 @@ def main():
     args = parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_probe_") as tmp:
         setup_django(tmp, args)
-        cast = Cast(args.cameras, args.dead_share, args.silent_share)
+        cast = Cast(args.cameras, args.dead_share, args.silent_share, args.phases)
         results = {}
         try:
             cast.start_farm()
@@ -513,9 +544,9 @@ def main():
                 f"{cast.n_silent} silent; {args.check} checks"
             )
             for threads in args.threads_list:
-                # The cluster reads these at its start; batches as wide as the pool.
+                # The cluster reads these at its start.
                 os.environ["CAMERA_CHECK_THREADS"] = str(threads)
-                os.environ["CAMERA_CHECK_BATCH_SIZE"] = str(threads)
+                os.environ["CAMERA_CHECK_BATCH_SIZE"] = str(threads * args.batch_factor)
                 width = args.workers * threads
                 sweeps, baselines = [], []
                 for run in range(args.runs):
@@ -537,7 +568,7 @@ def main():
                     )
                     for share, library in sweep["perf"][:12]:
                         print(f"    perf {share:5.1f} %  {library}")
-                    if args.no_baseline:
+                    if args.no_baseline or width > args.baseline_max:
                         continue
                     cast.start_farm()
                     base = run_baseline(cast.urls, width, args.check)
@@ -587,15 +618,24 @@ def summarize(args, cast, results):
         f"## Camera sweep, {args.check} checks (bench/bench_probe.py)",
         "",
         f"{args.cameras} cameras on loopback: {cast.n_live} live (tests/rtsp_farm.py --farm: "
-        "H.264 1280x720 at 10 fps, 500 kbit/s, **a keyframe every second**, one shared encoder "
-        f"for every camera), {cast.n_dead} dead (refused), {cast.n_silent} silent. "
+        "H.264 1280x720 at 10 fps, 500 kbit/s, **a keyframe every second**; "
+        + (
+            f"{args.phases} shared encoders started {1 / args.phases:g} s apart, camera i fed by "
+            f"encoder i mod {args.phases}, so a check waits for a keyframe about as long as with "
+            "independent cameras at a 1 s GOP"
+            if args.phases > 1
+            else "one shared encoder, so every check waits for the same keyframe"
+        )
+        + f"), {cast.n_dead} dead (refused), {cast.n_silent} silent. "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {db}, "
         f"measured {datetime.date.today().isoformat()}; medians of {args.runs} runs of each"
         + (", sweep and baseline alternated." if not args.no_baseline else "."),
         "",
         f"Sweep: {what}, `cameras.tasks.sweep` enqueued to django-q2's ORM broker and run by a "
         f"real `qcluster` subprocess ({args.workers} workers; CAMERA_CHECK_THREADS probes at once "
-        f"per batch, batches as large). Baseline: {baseline}. CPU per check: the task cluster's "
+        "per batch, batches "
+        + ("as large" if args.batch_factor == 1 else f"{args.batch_factor} times as large")
+        + f"). Baseline: {baseline}. CPU per check: the task cluster's "
         "process tree from /proc (utime + stime, reaped children included) just before and after "
         "the sweep, so neither the farm nor the benchmark"
         + (" nor the database server" if db == "PostgreSQL" else " (SQLite's work is inside the "
@@ -639,7 +679,8 @@ def summarize(args, cast, results):
     lines += [
         "",
         "Rerun: `.venv/bin/python bench/bench_probe.py --check "
-        f"{args.check} --threads {args.threads} --write`.",
+        f"{args.check} --threads {args.threads} --phases {args.phases} "
+        f"--batch-factor {args.batch_factor} --write`.",
     ]
     return "\n".join(lines)
 

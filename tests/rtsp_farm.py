@@ -18,6 +18,7 @@ pick a free port and avoids the probe-then-bind race). Mount points, on
 ``/secure``     as ``/h264_720p`` behind Digest (``--auth basic``: Basic) auth, user ``cam``
 ``/audio_only`` G.711 mu-law audio, no video track
 ``/cam/<i>``    with ``--farm N``: N paths, all fed by ONE shared encoder
+                (``--farm-groups G``: by encoder ``i % G`` of G)
 =============== ===================================================
 
 Each non-farm mount builds its pipeline when a client connects (factories are
@@ -90,8 +91,12 @@ class SharedFarmFactory(GstRtspServer.RTSPMediaFactory):
     path reuse the same prepared media.
     """
 
+    def __init__(self, key="farm"):
+        super().__init__()
+        self.key = key
+
     def do_gen_key(self, url):
-        return "farm"
+        return self.key
 
     def do_configure(self, media):
         GstRtspServer.RTSPMediaFactory.do_configure(self, media)
@@ -162,6 +167,7 @@ def build_server(
     farm: int = 0,
     farm_size: tuple[int, int, int] = (1280, 720, 10),
     auth_method: str = "digest",
+    farm_groups: int = 1,
 ):
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
@@ -199,12 +205,15 @@ def build_server(
 
     if farm:
         w, h, fps = farm_size
-        shared = SharedFarmFactory()
-        shared.set_launch(h264_launch(w, h, fps, kbps=500))
-        shared.set_shared(True)
-        _allow(shared, public)
+        groups = []
+        for group in range(max(1, farm_groups)):
+            shared = SharedFarmFactory(f"farm{group}")
+            shared.set_launch(h264_launch(w, h, fps, kbps=500))
+            shared.set_shared(True)
+            _allow(shared, public)
+            groups.append(shared)
         for i in range(farm):
-            mounts.add_factory(f"/cam/{i}", shared)
+            mounts.add_factory(f"/cam/{i}", groups[i % len(groups)])
     return server
 
 
@@ -217,6 +226,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--farm-size", default="1280x720@10", help="WIDTHxHEIGHT@FPS of the shared farm stream"
     )
+    parser.add_argument(
+        "--farm-groups",
+        type=int,
+        default=1,
+        metavar="G",
+        help="G shared encoders, /cam/<i> fed by encoder i %% G (each starts with its first "
+        "viewer, so viewers arriving at different times give them different keyframe phases)",
+    )
     args = parser.parse_args(argv)
     size, _, fps = args.farm_size.partition("@")
     width, _, height = size.partition("x")
@@ -228,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         args.farm,
         (int(width), int(height), int(fps)),
         args.auth,
+        args.farm_groups,
     )
     loop = GLib.MainLoop()
     if server.attach(None) == 0:
