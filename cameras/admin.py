@@ -128,6 +128,7 @@ class CameraAdmin(ScopedAdmin):
         "verdict",
         "verdict_standard",
         "verdict_at",
+        "full_checked_at",
         "check_disabled_reason",
         "created_at",
         "updated_at",
@@ -179,6 +180,7 @@ class CameraAdmin(ScopedAdmin):
                     "verdict",
                     "verdict_standard",
                     "verdict_at",
+                    "full_checked_at",
                     "check_disabled_reason",
                 ]
             },
@@ -570,6 +572,8 @@ class CameraAdmin(ScopedAdmin):
     last_keyframe_interval_s = state_field("last_keyframe_interval_s")
     last_bitrate_kbps = state_field("last_bitrate_kbps")
     verdict_at = state_field("verdict_at")
+    # Frame rate, bit rate and keyframe interval are the last full check's (cameras/tasks.py).
+    full_checked_at = state_field("full_checked_at")
 
     @admin.display(description=_("resolution"))
     def resolution(self, obj):

@@ -34,12 +34,12 @@ def interval():
 
 def batch_size():
     """CAMERA_CHECK_BATCH_SIZE: cameras per django-q2 task."""
-    return _positive("CAMERA_CHECK_BATCH_SIZE", 32)
+    return _positive("CAMERA_CHECK_BATCH_SIZE", 128)
 
 
 def threads():
     """CAMERA_CHECK_THREADS: probes at once inside one batch task (PyAV releases the GIL)."""
-    return _positive("CAMERA_CHECK_THREADS", 32)
+    return _positive("CAMERA_CHECK_THREADS", 64)
 
 
 def offline_after():
@@ -62,6 +62,11 @@ def crash_limit():
     return _positive("CAMERA_CHECK_CRASH_LIMIT", 3)
 
 
+def full_check_max_age():
+    """CAMERA_FULL_CHECK_HOURS: a camera whose last full check is older gets a full one next."""
+    return datetime.timedelta(hours=_positive("CAMERA_FULL_CHECK_HOURS", 24.0, float))
+
+
 def connect_max_age():
     """CONNECT_MAX_AGE: minutes a passing verdict allows connecting (default 3 check intervals)."""
     if not settings.CONNECT_MAX_AGE:
@@ -69,11 +74,11 @@ def connect_max_age():
     return datetime.timedelta(minutes=_positive("CONNECT_MAX_AGE", 15))
 
 
-def probe_options():
-    """Timeouts handed to cameras.probe.probe (seconds)."""
+def probe_options(full=True):
+    """Timeouts handed to cameras.probe.probe (seconds); a routine check samples no stream."""
     return {
         "open_timeout": _positive("CAMERA_PROBE_OPEN_TIMEOUT", 5.0, float),
         "read_timeout": _positive("CAMERA_PROBE_READ_TIMEOUT", 5.0, float),
         "deadline": _positive("CAMERA_PROBE_DEADLINE", 10.0, float),
-        "sample_seconds": _positive("CAMERA_PROBE_SAMPLE_SECONDS", 2.0, float),
+        "sample_seconds": _positive("CAMERA_PROBE_SAMPLE_SECONDS", 2.0, float) if full else 0.0,
     }

@@ -38,8 +38,10 @@ from cameras.models import CameraDay, CameraOutage, Sweep
 from cameras.standard import DEFINITE_KINDS, reasons_text
 from portal.chunked import delete_in_chunks
 
-# The fields of CameraState a check writes: saved for a whole batch at once (bulk_write).
-HEALTH_FIELDS = [
+# The fields of CameraState a check writes, saved for a whole batch at once (bulk_write), in
+# three groups: what every check writes; the verdict, which a routine check that found nothing
+# wrong leaves as the last full check wrote it; what only a full check measures.
+CHECK_FIELDS = [
     "health",
     "health_changed_at",
     "consecutive_failures",
@@ -49,22 +51,30 @@ HEALTH_FIELDS = [
     "last_codec",
     "last_width",
     "last_height",
-    "last_fps",
     "last_ttff_ms",
-    "last_keyframe_interval_s",
-    "last_bitrate_kbps",
     "last_error_kind",
     "last_error_message",
-    "verdict_eligible",
-    "verdict_reasons",
-    "verdict_standard",
-    "verdict_at",
-    "verdict_pending",
     "next_check_at",
     "claimed_until",
     "claim_token",
     "unfinished_checks",
 ]
+VERDICT_FIELDS = [
+    "verdict_eligible",
+    "verdict_reasons",
+    "verdict_standard",
+    "verdict_at",
+    "verdict_pending",
+]
+SAMPLE_FIELDS = [
+    "last_fps",
+    "last_keyframe_interval_s",
+    "last_bitrate_kbps",
+    "full_checked_at",
+]
+# A full check writes them all.
+HEALTH_FIELDS = CHECK_FIELDS + VERDICT_FIELDS + SAMPLE_FIELDS
+ROUTINE_VERDICT_FIELDS = CHECK_FIELDS + VERDICT_FIELDS
 
 # Connection status fields a verdict may change: saved per camera so the change is audited (and,
 # a change of the camera, moves its updated_at).
@@ -93,6 +103,10 @@ class Assessment:
     """What one check changes: the state (in memory), outages, the day's counts, the status."""
 
     state: object
+    # A full check (else routine), and the state's fields it wrote (HEALTH_FIELDS,
+    # ROUTINE_VERDICT_FIELDS or CHECK_FIELDS).
+    full: bool = True
+    fields: list = field(default_factory=lambda: HEALTH_FIELDS)
     counted: bool = False
     success: bool = False
     previous_health: str = ""
@@ -104,16 +118,24 @@ class Assessment:
     notes: list = field(default_factory=list)
 
 
-def assess(state, result, verdict, *, now, open_outage=None, offline_after=None, next_check=None):
+def assess(state, result, verdict, *, now, open_outage=None, offline_after=None, next_check=None,
+           full=True):
     """Update a camera's check `state` from one probe result and its verdict.
 
     The status of `state.camera` follows the verdict (in memory too) while the camera is not
     connected yet.
     open_outage: the camera's outage in progress, if any (read by the caller for the whole batch).
     next_check:  when the camera is due again.
+    full:        a full check (frame rate sampled, the verdict on the whole standard); False for
+                 a routine one (handshake and first keyframe). A routine check that plays and
+                 finds nothing wrong updates health and the facts it saw (codec, size, time to
+                 first frame) and keeps the last full check's frame rate, bit rate, keyframe
+                 interval and verdict: it can make a camera online, never eligible, and never
+                 ineligible for lack of a frame rate. What it finds wrong (no video, a codec or
+                 size below the standard, a slow first picture) is a verdict like a full check's.
     """
     offline_after = offline_after or conf.offline_after()
-    outcome = Assessment(state=state, previous_health=state.health)
+    outcome = Assessment(state=state, previous_health=state.health, full=full)
     state.last_checked_at = now
     state.next_check_at = next_check
     state.claimed_until = None
@@ -124,8 +146,13 @@ def assess(state, result, verdict, *, now, open_outage=None, offline_after=None,
         # Busy: the camera works but has no room for us now. Nothing is concluded.
         state.last_error_kind = verdict.error_kind
         state.last_error_message = (result.error_message or "")[:300]
+        outcome.fields = CHECK_FIELDS
         return outcome
 
+    # A routine check that found nothing wrong has no verdict of its own to write.
+    keeps_verdict = not verdict.whole_standard and verdict.eligible
+    if not full:
+        outcome.fields = CHECK_FIELDS if keeps_verdict else ROUTINE_VERDICT_FIELDS
     outcome.counted = True
     if result.ok:
         outcome.success = True
@@ -133,15 +160,20 @@ def assess(state, result, verdict, *, now, open_outage=None, offline_after=None,
         state.failing_since = None
         state.last_ok_at = now
         state.last_codec = (result.codec or "")[:20]
-        state.last_width = result.width
-        state.last_height = result.height
-        state.last_fps = result.fps
+        if full or (result.width and result.height):
+            state.last_width = result.width
+            state.last_height = result.height
         state.last_ttff_ms = result.time_to_first_frame_ms
-        state.last_keyframe_interval_s = result.keyframe_interval_s
-        state.last_bitrate_kbps = result.bitrate_kbps
+        if full:
+            state.last_fps = result.fps
+            state.last_keyframe_interval_s = result.keyframe_interval_s
+            state.last_bitrate_kbps = result.bitrate_kbps
         state.last_error_kind = ""
         state.last_error_message = ""
-        new_health = Health.ONLINE if verdict.eligible else Health.DEGRADED
+        if keeps_verdict:
+            new_health = Health.ONLINE if state.verdict_eligible else Health.DEGRADED
+        else:
+            new_health = Health.ONLINE if verdict.eligible else Health.DEGRADED
     else:
         # The last good facts (codec, resolution...) are kept: they say what the camera sent
         # when it last worked, next to the error of now.
@@ -154,11 +186,14 @@ def assess(state, result, verdict, *, now, open_outage=None, offline_after=None,
         else:
             new_health = state.health
 
-    state.verdict_eligible = verdict.eligible
-    state.verdict_reasons = verdict.as_json()
-    state.verdict_at = now
+    if full:
+        state.full_checked_at = now
     pending = state.verdict_pending
-    state.verdict_pending = False
+    if not keeps_verdict:
+        state.verdict_eligible = verdict.eligible
+        state.verdict_reasons = verdict.as_json()
+        state.verdict_at = now
+        state.verdict_pending = False
 
     if new_health != state.health:
         state.health = new_health
@@ -177,9 +212,11 @@ def assess(state, result, verdict, *, now, open_outage=None, offline_after=None,
             kind=wanted,
             started_at=started or now,
             error_kind=state.last_error_kind if wanted == Health.OFFLINE else "",
-            reason=in_default_language(reasons_text, verdict.reasons),
+            reason=in_default_language(reasons_text, state.verdict_reasons),
         )
 
+    if keeps_verdict:
+        return outcome  # a routine check never passes a camera: the status stays
     change = _judge_status(state.camera, verdict, pending, new_health, now)
     outcome.status_changed = change is not None
     if change is not None and change is not _SAME_STATUS:

@@ -10,7 +10,8 @@ of putting a number into the Ministry's report that no rule allowed.
     eligible <-> ineligible                    the checks, from a verdict
     eligible | suspended -> connected          operator engineer of the province (or a national
                                                administrator): latest verdict on the whole active
-                                               standard eligible and recent (CONNECT_MAX_AGE)
+                                               standard eligible and recent (CONNECT_MAX_AGE):
+                                               a full check's, not a routine one's
     connected -> suspended                     operator engineer: a reason
     any -> decommissioned                      province admin (or a national admin): a reason
     decommissioned -> registered (reinstate)   province admin: queues a check
@@ -223,14 +224,20 @@ def _queue_check(camera):
 
 
 def _recent_pass_problem(camera, now, config_changing):
-    """Why the latest verdict does not allow connecting, or None."""
+    """Why the latest verdict does not allow connecting, or None.
+
+    Only a full check gives a verdict on the whole standard (cameras/tasks.py, "Routine and full
+    checks"): the recent one that connecting needs is the last full check, whatever routine
+    checks came after it. (A routine check that finds the camera below the standard writes its
+    verdict, so a failure after the full check still refuses.)
+    """
     if config_changing:
         return _(
             "The stream address or credentials are being changed: save them first, let the "
             "portal check the new stream, then mark the camera connected."
         )
     state = camera.state
-    if state.verdict_pending or state.verdict_eligible is None or state.verdict_at is None:
+    if state.verdict_pending or state.verdict_eligible is None:
         return _("This camera has not passed a check of its current stream yet.")
     if not state.verdict_eligible:
         from cameras.standard import reasons_text
@@ -238,6 +245,8 @@ def _recent_pass_problem(camera, now, config_changing):
         return _("Its latest check found it below the connection standard: %(reasons)s") % {
             "reasons": reasons_text(state.verdict_reasons)
         }
+    if state.full_checked_at is None:
+        return _("This camera has not passed a check of its current stream yet.")
     active = ConnectionStandard.current()
     if state.verdict_standard_id != active.pk:
         return _(
@@ -245,11 +254,14 @@ def _recent_pass_problem(camera, now, config_changing):
             "(the active version is %(version)s)."
         ) % {"version": active.version}
     max_age = connect_max_age()
-    if state.verdict_at < now - max_age:
+    if state.full_checked_at < now - max_age:
         return _(
-            "Its latest passing check, at %(when)s, is older than %(minutes)s minutes."
+            "Its latest full check (frame rate and the whole standard), at %(when)s, is older "
+            "than %(minutes)s minutes; routine checks since then do not measure the frame rate."
         ) % {
-            "when": formats.date_format(timezone.localtime(state.verdict_at), "DATETIME_FORMAT"),
+            "when": formats.date_format(
+                timezone.localtime(state.full_checked_at), "DATETIME_FORMAT"
+            ),
             "minutes": int(max_age.total_seconds() // 60),
         }
     return None

@@ -306,11 +306,17 @@ class CameraState(models.Model):
     # Set while the camera is new or its address or credentials changed (or it was reinstated):
     # the next check's verdict decides eligibility even if the camera was eligible before.
     verdict_pending = models.BooleanField(_("verdict pending"), default=True, editable=False)
+    # When the camera last had a full check (frame rate, bit rate, keyframe interval: the whole
+    # standard; cameras/tasks.py, "Routine and full checks"). Only a full check can find a camera
+    # eligible, and connecting it needs a recent one (cameras/lifecycle.py).
+    full_checked_at = models.DateTimeField(_("last full check at"), null=True, blank=True)
 
     # Sweep bookkeeping (cameras/tasks.py): schedule and lease.
     next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
     claimed_until = models.DateTimeField(_("check lease until"), null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    # Whether the claimed check is a full one: decided when the sweep claims the camera.
+    claim_full = models.BooleanField(default=False, editable=False)
     # Claims that never reported back; a camera whose checks keep dying (FFmpeg crash) is isolated.
     unfinished_checks = models.PositiveSmallIntegerField(
         _("unfinished checks"), default=0, editable=False
@@ -631,6 +637,8 @@ class Sweep(models.Model):
     batches_done = models.PositiveIntegerField(_("batches done"), default=0)
     successes = models.PositiveIntegerField(_("successful checks"), default=0)
     failures = models.PositiveIntegerField(_("failed checks"), default=0)
+    # Of the checks done, how many were full ones (cameras/tasks.py): the rest were routine.
+    full_checks = models.PositiveIntegerField(_("full checks"), default=0)
 
     class Meta:
         ordering = ["-started_at"]

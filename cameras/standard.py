@@ -39,6 +39,9 @@ class Verdict:
     # The probe gave no evidence either way (camera busy): keep the previous verdict.
     conclusive: bool = True
     error_kind: str = ""
+    # Judged on every rule of the standard (a full check). A routine check's verdict is not:
+    # it can find a camera below the standard, never meeting all of it (evaluate's `routine`).
+    whole_standard: bool = True
 
     def texts(self):
         return [reason_text(reason) for reason in self.reasons]
@@ -60,11 +63,19 @@ def _seconds_from_ms(ms):
     return None if ms is None else ms / 1000
 
 
-def evaluate(result, standard, url=None, *, refusal=None):
+def evaluate(result, standard, url=None, *, refusal=None, routine=False):
     """Judge one probe result against `standard`.
 
     url:     the stream address probed, to check its scheme against the standard.
     refusal: the message of the safe-target check when the address was refused before probing.
+    routine: the result is a routine check's (handshake and first keyframe, no stream sample).
+             What that saw is judged as a full check judges it: the address, whether video came
+             at all, the codec, the picture size when the stream told it (the SDP's parameter
+             sets or the keyframe; a size not seen is not held against the camera) and the time
+             to the first picture. The frame rate is not: it needs the full check's sample, and
+             a routine check that measured none must not read as "frame rate unknown". A
+             routine verdict without reasons is therefore not a pass on the whole standard
+             (`whole_standard` False): the last full check's verdict stands.
     """
     version = standard.version
     reasons = []
@@ -108,7 +119,8 @@ def evaluate(result, standard, url=None, *, refusal=None):
         reasons.append({"code": "codec", "codec": codec or "?", "allowed": standard.allowed_codecs})
     width, height = result.width, result.height
     if not width or not height:
-        reasons.append({"code": "resolution_unknown"})
+        if not routine:
+            reasons.append({"code": "resolution_unknown"})
     elif width < standard.min_width or height < standard.min_height:
         reasons.append(
             {
@@ -119,7 +131,9 @@ def evaluate(result, standard, url=None, *, refusal=None):
                 "min_height": standard.min_height,
             }
         )
-    if result.fps is None:
+    if routine:
+        pass  # no sample, no frame rate: the full check's stands
+    elif result.fps is None:
         reasons.append({"code": "fps_unknown", "min_fps": standard.min_fps})
     elif result.fps < standard.min_fps:
         reasons.append({"code": "fps", "fps": result.fps, "min_fps": standard.min_fps})
@@ -134,6 +148,7 @@ def evaluate(result, standard, url=None, *, refusal=None):
         reasons=tuple(reasons),
         standard_version=version,
         reachable=True,
+        whole_standard=not routine,
     )
 
 

@@ -17,6 +17,24 @@ re-checks the WHERE on the row it waited for, so two sweeps never both win a row
 probes and writes rows that still carry its token. A batch whose worker died simply leaves its
 rows to be claimed again once the lease expires.
 
+Routine and full checks: a *routine* check opens the stream and stops at the first video
+keyframe (cameras/probe.py, sample_seconds=0): it tells online from offline, and judges what it
+saw (video at all, codec, picture size, time to first picture), at a fraction of the time and
+CPU of a *full* check, which also samples CAMERA_PROBE_SAMPLE_SECONDS of stream for the frame
+rate, bit rate and keyframe interval and so gives the verdict on the whole standard. Only a full
+check can find a camera eligible, and connecting needs a recent one (cameras/lifecycle.py); a
+routine check never overwrites the full check's measurements with nothing (cameras/health.py).
+A check is full (`full_check_due`) when the camera is new or its address or credentials changed
+(verdict pending), on request ("Check now", a refused connect, a reinstatement, an import: every
+sweep with the "request" trigger), when its stored verdict is not a pass on the active standard
+(below it, failing, another version), when it is not online (recovering from offline, degraded,
+never checked), and once CAMERA_FULL_CHECK_HOURS have passed since its last full check. Those
+daily full checks are spread: a sweep takes at most twice its share of them (cameras / sweeps
+per period), so cameras registered together do not all sample their streams in the same sweep
+every day; the others are checked routinely and take their turn in the next sweeps. The mode is
+decided when a sweep claims a camera (`claim_full` on its state) and full checks go in batches
+of their own, so a batch of routine checks is not held up by one that samples 2 s of stream.
+
 Isolation: every claim adds one to `unfinished_checks`, every written result resets it. A camera
 whose previous check never finished (its batch died: an FFmpeg crash, a killed worker) is checked
 alone in a batch of its own, so one bad stream cannot take its neighbours down again; after
@@ -26,8 +44,10 @@ camera and in the next notice, until its address or credentials change.
 
 import datetime
 import logging
+import math
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -35,7 +55,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from cameras import conf, health, notify, probe, standard, tally, targets
-from cameras.choices import ConnectionStatus, SweepTrigger
+from cameras.choices import ConnectionStatus, Health, SweepTrigger
 from cameras.models import (
     Camera,
     CameraOutage,
@@ -74,8 +94,40 @@ def checkable():
     )
 
 
-def claim(ids, token, now=None):
-    """Atomically lease the free cameras among `ids` to `token`; returns how many were won."""
+def full_check_due(state, standard_id, now):
+    """Whether the next check of a camera with this check `state` must be a full one.
+
+    state: a CameraState, or anything with its attributes verdict_pending, full_checked_at,
+    verdict_eligible, verdict_standard_id, health and consecutive_failures.
+    standard_id: the active ConnectionStandard's id.
+    """
+    return full_check_needed(state, standard_id) or daily_full_due(state, now)
+
+
+def full_check_needed(state, standard_id):
+    """A full check is needed whatever the age of the last one: the camera is new or changed,
+    has no pass on the active standard, or is not plainly online (recovering, degraded)."""
+    return (
+        state.verdict_pending
+        or state.full_checked_at is None
+        or state.verdict_eligible is not True
+        or state.verdict_standard_id != standard_id
+        or state.health != Health.ONLINE
+        or state.consecutive_failures > 0
+    )
+
+
+def daily_full_due(state, now):
+    """The last full check is older than CAMERA_FULL_CHECK_HOURS."""
+    last = state.full_checked_at
+    return last is not None and last <= now - conf.full_check_max_age()
+
+
+def claim(ids, token, now=None, full=False):
+    """Atomically lease the free cameras among `ids` to `token`; returns how many were won.
+
+    full: the claimed checks are full ones (else routine).
+    """
     now = now or timezone.now()
     # The lease test must sit in the UPDATE's own WHERE on the state row. A filter across the
     # camera or its facility makes Django write `WHERE camera_id IN (SELECT ... JOIN ...)`, the
@@ -89,6 +141,7 @@ def claim(ids, token, now=None):
         ).update(
             claim_token=token,
             claimed_until=now + conf.lease(),
+            claim_full=full,
             unfinished_checks=F("unfinished_checks") + 1,
         )
     )
@@ -122,12 +175,64 @@ def isolate_crashing(now=None):
     return isolated
 
 
+# What planning reads of each due camera's state to decide between a routine and a full check.
+_PLAN_FIELDS = (
+    "pk",
+    "state__unfinished_checks",
+    "state__verdict_pending",
+    "state__full_checked_at",
+    "state__verdict_eligible",
+    "state__verdict_standard_id",
+    "state__health",
+    "state__consecutive_failures",
+)
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A due camera as planning sees it: the attributes `full_check_due` reads."""
+
+    pk: int
+    unfinished_checks: int
+    verdict_pending: bool
+    full_checked_at: datetime.datetime | None
+    verdict_eligible: bool | None
+    verdict_standard_id: int | None
+    health: str
+    consecutive_failures: int
+
+
+def plan_modes(rows, now, full=None):
+    """{camera id: True for a full check, False for a routine one} for the due `rows` (_Due).
+
+    full: True makes every check full (checks on request); None applies `full_check_due`, with
+    the daily full checks limited to twice the sweep's share of them (module docstring).
+    """
+    if full:
+        return {row.pk: True for row in rows}
+    standard_id = ConnectionStandard.current().pk
+    per_day = conf.full_check_max_age() / conf.interval()
+    daily_quota = max(1, math.ceil(2 * len(rows) / per_day))
+    modes = {}
+    for row in rows:
+        if full_check_needed(row, standard_id):
+            modes[row.pk] = True
+        elif daily_full_due(row, now):
+            # Due by age alone: within the quota, in due order.
+            modes[row.pk] = daily_quota > 0
+            daily_quota -= 1
+        else:
+            modes[row.pk] = False
+    return modes
+
+
 def plan_sweep(trigger=SweepTrigger.SCHEDULE, *, ids=None, province=None, facility=None,
-               due_only=True, batch_size=None, now=None):
+               due_only=True, batch_size=None, now=None, full=None):
     """Claim the cameras to check in batches; returns the Sweep and the batch tokens.
 
     ids/province/facility narrow the cameras (province by its two-digit code, facility by id).
     due_only: only cameras whose next check time has come (False for checks on request).
+    full: True makes every check a full one; None decides camera by camera (`plan_modes`).
     """
     now = now or timezone.now()
     isolate_crashing(now)
@@ -140,23 +245,28 @@ def plan_sweep(trigger=SweepTrigger.SCHEDULE, *, ids=None, province=None, facili
         cameras = cameras.filter(facility_id=facility)
     if due_only:
         cameras = cameras.filter(_due(now))
-    rows = list(
-        cameras.order_by(F("state__next_check_at").asc(nulls_first=True), "pk").values_list(
-            "pk", "state__unfinished_checks"
-        )
-    )
+    rows = [
+        _Due(*values)
+        for values in cameras.order_by(
+            F("state__next_check_at").asc(nulls_first=True), "pk"
+        ).values_list(*_PLAN_FIELDS)
+    ]
+    modes = plan_modes(rows, now, full)
     size = batch_size or conf.batch_size()
     # A camera whose last check never finished goes alone: if it crashes its batch again, it
     # takes nobody with it, and the count then really is its own.
-    suspects = [[pk] for pk, unfinished in rows if unfinished]
-    healthy = [pk for pk, unfinished in rows if not unfinished]
-    groups = [healthy[i : i + size] for i in range(0, len(healthy), size)] + suspects
+    suspects = [([row.pk], modes[row.pk]) for row in rows if row.unfinished_checks]
+    groups = []
+    for mode in (True, False):
+        healthy = [row.pk for row in rows if not row.unfinished_checks and modes[row.pk] == mode]
+        groups += [(healthy[i : i + size], mode) for i in range(0, len(healthy), size)]
+    groups += suspects
 
     sweep = Sweep.objects.create(trigger=trigger)
     tokens, claimed = [], 0
-    for group in groups:
+    for group, mode in groups:
         token = uuid.uuid4().hex
-        won = claim(group, token, now)
+        won = claim(group, token, now, full=mode)
         if won:
             tokens.append(token)
             claimed += won
@@ -166,10 +276,19 @@ def plan_sweep(trigger=SweepTrigger.SCHEDULE, *, ids=None, province=None, facili
 
 
 def sweep(trigger=SweepTrigger.SCHEDULE, ids=None, province=None, facility=None, due_only=True):
-    """The periodic task: claim due cameras and enqueue one batch task per batch."""
+    """The periodic task: claim due cameras and enqueue one batch task per batch.
+
+    Checks asked for (the "request" trigger: a new or changed camera, "Check now", a refused
+    connect) are full checks; the schedule's are routine unless `full_check_due`.
+    """
     health.purge_history()
     planned, tokens = plan_sweep(
-        trigger, ids=ids, province=province, facility=facility, due_only=due_only
+        trigger,
+        ids=ids,
+        province=province,
+        facility=facility,
+        due_only=due_only,
+        full=True if trigger == SweepTrigger.REQUEST else None,
     )
     if not tokens:
         _finish(planned.pk)
@@ -179,8 +298,11 @@ def sweep(trigger=SweepTrigger.SCHEDULE, ids=None, province=None, facility=None,
 
 
 def _probe_all(cameras, progress=None, threads=None):
-    """Probe cameras in a thread pool; {camera id: (ProbeResult, refusal message or None)}."""
-    options = conf.probe_options()
+    """Probe cameras in a thread pool; {camera id: (ProbeResult, refusal message or None)}.
+
+    Each camera's check is full or routine as its claim says (`camera.state.claim_full`).
+    """
+    options = {full: conf.probe_options(full) for full in (True, False)}
     resolve = targets.resolver()
 
     def one(camera):
@@ -199,7 +321,7 @@ def _probe_all(cameras, progress=None, threads=None):
                 camera.username or None,
                 camera.password or None,
                 resolve=guarded,
-                **options,
+                **options[camera.state.claim_full],
             )
         except Exception as exc:  # noqa: BLE001 - a probe must never take the batch down
             # The type only: an exception's text may carry the stream address.
@@ -260,11 +382,12 @@ def _renew_lease(token, now):
 
 
 def _leased_cameras(token):
-    """The cameras leased to `token`, with what a probe needs: the address and credentials."""
+    """The cameras leased to `token`, with what a probe needs: the address, credentials and
+    whether the check is a full one."""
     return list(
-        Camera.objects.filter(state__claim_token=token).only(
-            "pk", "stream_url", "username", "password"
-        )
+        Camera.objects.filter(state__claim_token=token)
+        .select_related("state")
+        .only("pk", "stream_url", "username", "password", "state__claim_full")
     )
 
 
@@ -283,6 +406,7 @@ def _judge_and_write(token, probed, results, active, next_check):
     cameras to check again (their address or credentials changed while they were probed).
     """
     configs = {camera.pk: camera._check_config for camera in probed}
+    full_checks = {camera.pk: camera.state.claim_full for camera in probed}
     # Each camera row, then its state, is locked (PostgreSQL), in the order a person's save
     # takes them: a save of a new address waits for this batch, or is seen here.
     fresh = {
@@ -308,21 +432,29 @@ def _judge_and_write(token, probed, results, active, next_check):
             # ones. Release the camera and check it again.
             requeue.append(pk)
             continue
-        verdict = standard.evaluate(result, active, url=camera.stream_url, refusal=refusal)
-        if verdict.conclusive:
-            state.verdict_standard_id = active.pk
-        outcomes.append(
-            health.assess(
-                state,
-                result,
-                verdict,
-                now=now,
-                open_outage=open_outages.get(pk),
-                next_check=next_check,
-            )
+        full = full_checks[pk]
+        verdict = standard.evaluate(
+            result, active, url=camera.stream_url, refusal=refusal, routine=not full
         )
-    if outcomes:
-        health.bulk_write([o.state for o in outcomes], health.HEALTH_FIELDS)
+        outcome = health.assess(
+            state,
+            result,
+            verdict,
+            now=now,
+            open_outage=open_outages.get(pk),
+            next_check=next_check,
+            full=full,
+        )
+        if "verdict_standard" in outcome.fields:
+            state.verdict_standard_id = active.pk
+        outcomes.append(outcome)
+    # One UPDATE per group of fields written (at most three: full checks, routine checks that
+    # found something wrong, routine checks that did not), never one per camera.
+    by_fields = {}
+    for outcome in outcomes:
+        by_fields.setdefault(id(outcome.fields), (outcome.fields, []))[1].append(outcome.state)
+    for fields, states in by_fields.values():
+        health.bulk_write(states, fields)
     return outcomes, requeue
 
 
@@ -361,9 +493,10 @@ def _release(token, requeue):
 
 
 def _summary(outcomes):
-    summary = {"cameras": 0, "successes": 0, "failures": 0, "busy": 0, "changed": 0}
+    summary = {"cameras": 0, "successes": 0, "failures": 0, "busy": 0, "changed": 0, "full": 0}
     for outcome in outcomes:
         summary["cameras"] += 1
+        summary["full"] += int(outcome.full)
         if not outcome.counted:
             summary["busy"] += 1
         elif outcome.success:
@@ -380,6 +513,7 @@ def _count_batch_done(sweep_id, summary):
         batches_done=F("batches_done") + 1,
         successes=F("successes") + summary["successes"],
         failures=F("failures") + summary["failures"],
+        full_checks=F("full_checks") + summary["full"],
     )
     if Sweep.objects.filter(pk=sweep_id, batches_done__gte=F("batches")).exists():
         _finish(sweep_id)

@@ -116,7 +116,7 @@ def national_official(username, *, password="x", **fields):
 
 
 def passed_check(camera_obj, *, at=None, status="eligible"):
-    """The camera as its checks leave it after a passing verdict on the active standard.
+    """The camera as its checks leave it after a full check passing the active standard.
 
     Written with queryset updates, as a sweep writes (no audit entry); `at` backdates it.
     """
@@ -136,5 +136,6 @@ def passed_check(camera_obj, *, at=None, status="eligible"):
         verdict_standard=ConnectionStandard.current(),
         verdict_at=at,
         verdict_pending=False,
+        full_checked_at=at,
     )
     return Camera.objects.select_related("state").get(pk=camera_obj.pk)

@@ -18,6 +18,7 @@ pick a free port and avoids the probe-then-bind race). Mount points, on
 ``/secure``     as ``/h264_720p`` behind Digest (``--auth basic``: Basic) auth, user ``cam``
 ``/audio_only`` G.711 mu-law audio, no video track
 ``/cam/<i>``    with ``--farm N``: N paths, all fed by ONE shared encoder
+                (``--farm-groups G``: by encoder ``i % G`` of G)
 =============== ===================================================
 
 Each non-farm mount builds its pipeline when a client connects (factories are
@@ -63,7 +64,8 @@ def _video_src(width: int, height: int, fps: int) -> str:
 
 def h264_launch(width: int, height: int, fps: int, kbps: int = 1000) -> str:
     return (
-        f"( {_video_src(width, height, fps)} ! {_X264.format(kbps=kbps, gop=fps)} ! {_H264_PAY} )"
+        f"( {_video_src(width, height, fps)} ! {_X264.format(kbps=kbps, gop=fps)} name=encoder "
+        f"! {_H264_PAY} )"
     )
 
 
@@ -89,8 +91,33 @@ class SharedFarmFactory(GstRtspServer.RTSPMediaFactory):
     path reuse the same prepared media.
     """
 
+    def __init__(self, key="farm"):
+        super().__init__()
+        self.key = key
+
     def do_gen_key(self, url):
-        return "farm"
+        return self.key
+
+    def do_configure(self, media):
+        GstRtspServer.RTSPMediaFactory.do_configure(self, media)
+        # FFmpeg's PLAY carries "Range: npt=0.000-", and gst-rtsp-server answers it by seeking
+        # the media (FLUSH | KEY_UNIT): on a shared media every client's PLAY restarted the
+        # test source and the encoder, so each new client got an IDR at once (and every other
+        # client a restart). A camera's encoder does not restart for a new viewer: the media
+        # says it cannot seek (the server then plays without seeking), and a client waits for
+        # the next keyframe of the regular GOP, as with a camera.
+        encoder = media.get_element().get_by_name("encoder")
+        encoder.get_static_pad("src").add_probe(
+            Gst.PadProbeType.QUERY_UPSTREAM, _not_seekable
+        )
+
+
+def _not_seekable(pad, info):
+    query = info.get_query()
+    if query.type != Gst.QueryType.SEEKING:
+        return Gst.PadProbeReturn.OK
+    query.set_seeking(Gst.Format.TIME, False, 0, -1)
+    return Gst.PadProbeReturn.HANDLED
 
 
 class _Auth(GstRtspServer.RTSPAuth):
@@ -140,6 +167,7 @@ def build_server(
     farm: int = 0,
     farm_size: tuple[int, int, int] = (1280, 720, 10),
     auth_method: str = "digest",
+    farm_groups: int = 1,
 ):
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
@@ -177,12 +205,15 @@ def build_server(
 
     if farm:
         w, h, fps = farm_size
-        shared = SharedFarmFactory()
-        shared.set_launch(h264_launch(w, h, fps, kbps=500))
-        shared.set_shared(True)
-        _allow(shared, public)
+        groups = []
+        for group in range(max(1, farm_groups)):
+            shared = SharedFarmFactory(f"farm{group}")
+            shared.set_launch(h264_launch(w, h, fps, kbps=500))
+            shared.set_shared(True)
+            _allow(shared, public)
+            groups.append(shared)
         for i in range(farm):
-            mounts.add_factory(f"/cam/{i}", shared)
+            mounts.add_factory(f"/cam/{i}", groups[i % len(groups)])
     return server
 
 
@@ -195,6 +226,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--farm-size", default="1280x720@10", help="WIDTHxHEIGHT@FPS of the shared farm stream"
     )
+    parser.add_argument(
+        "--farm-groups",
+        type=int,
+        default=1,
+        metavar="G",
+        help="G shared encoders, /cam/<i> fed by encoder i %% G (each starts with its first "
+        "viewer, so viewers arriving at different times give them different keyframe phases)",
+    )
     args = parser.parse_args(argv)
     size, _, fps = args.farm_size.partition("@")
     width, _, height = size.partition("x")
@@ -206,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         args.farm,
         (int(width), int(height), int(fps)),
         args.auth,
+        args.farm_groups,
     )
     loop = GLib.MainLoop()
     if server.attach(None) == 0:

@@ -148,7 +148,8 @@ def test_operator_cannot_connect_without_a_recent_pass(state, operator, client, 
         camera = factories.passed_check(camera)
         if state == "stale":
             # Three intervals (15 minutes) is the default limit.
-            camera.write_state(verdict_at=timezone.now() - datetime.timedelta(minutes=16))
+            at = timezone.now() - datetime.timedelta(minutes=16)
+            camera.write_state(verdict_at=at, full_checked_at=at)
         elif state == "old_standard":
             newer = ConnectionStandard.objects.create(version=99, min_fps=15)
             newer.activate()
@@ -494,7 +495,7 @@ def test_operator_connects_a_waiting_camera_from_its_row(operator, client):
 def test_the_row_button_goes_through_the_lifecycle_and_the_scope(operator, client):
     never_passed = factories.passed_check(factories.camera(name="Cổng"))
     # Eligible on paper, but with no dated passing check the table's rule refuses it.
-    never_passed.state.verdict_at = None
+    never_passed.state.verdict_at = never_passed.state.full_checked_at = None
     never_passed.state.save()
     elsewhere = factories.passed_check(factories.camera(factories.facility("79"), name="HCM"))
     c = english(client, operator)

@@ -104,6 +104,30 @@ def test_healthy_stream_facts(rtsp_farm, path):
     assert result.error_message == ""
 
 
+@pytest.mark.parametrize("path", OK_STREAMS)
+def test_routine_probe_stops_at_the_first_keyframe_and_measures_no_frame_rate(rtsp_farm, path):
+    codec, width, height, _fps = OK_STREAMS[path]
+    result = timed_probe(rtsp_farm.url(path), deadline=8, sample_seconds=0)
+    assert result.ok, result
+    # What the handshake and the first keyframe tell, and nothing a sample would.
+    assert (result.codec, result.width, result.height) == (codec, width, height)
+    assert 0 < result.time_to_first_frame_ms < 6000
+    assert (result.fps, result.keyframe_interval_s, result.bitrate_kbps) == (None, None, None)
+    # It ends at the keyframe (a 1 s GOP), not after a 2 s sample.
+    assert result.duration_ms < result.time_to_first_frame_ms + 1000
+
+
+def test_routine_probe_tells_the_same_failures(rtsp_farm):
+    assert_failed(
+        timed_probe(rtsp_farm.url("/secure"), rtsp_farm.username, "wrong", sample_seconds=0),
+        "unauthorized",
+    )
+    assert_failed(timed_probe(rtsp_farm.url("/audio_only"), sample_seconds=0), "no_video")
+    assert_failed(
+        timed_probe(f"rtsp://127.0.0.1:{closed_port()}/x", sample_seconds=0), "refused"
+    )
+
+
 def test_audio_only_stream_is_no_video(rtsp_farm):
     result = timed_probe(rtsp_farm.url("/audio_only"))
     assert_failed(result, "no_video", "no video track")

@@ -1,9 +1,11 @@
 """Check camera streams now, in the foreground, with a progress bar.
 
-    manage.py check_cameras [--province CODE] [--facility ID] [--due] [--threads N] [--parallel N]
+    manage.py check_cameras [--province CODE] [--facility ID] [--due] [--full] [--threads N]
+                            [--parallel N]
 
 The same claims (leases), probes, verdicts, history and notices as the background sweep, so it
 can run while the task cluster works: cameras a batch is probing are skipped, never probed twice.
+Routine or full checks as the sweep decides them (cameras/tasks.py), or all full with --full.
 """
 
 import sys
@@ -61,13 +63,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--due", action="store_true", help="only cameras whose next check time has come"
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="full checks (frame rate and the whole standard) of every camera",
+        )
         parser.add_argument("--threads", type=int, help="probes at once per batch")
         parser.add_argument(
             "--parallel", type=int, default=2, help="batches run at once (default 2)"
         )
         parser.add_argument("--batch-size", type=int, help="cameras per batch")
 
-    def handle(self, *args, province=None, facility=None, due=False, threads=None,
+    def handle(self, *args, province=None, facility=None, due=False, full=False, threads=None,
                parallel=2, batch_size=None, **options):
         if province and not Province.objects.filter(code=province).exists():
             raise CommandError(f"No province with code {province!r} (two digits, e.g. 01).")
@@ -79,6 +86,7 @@ class Command(BaseCommand):
             facility=facility,
             due_only=due,
             batch_size=batch_size,
+            full=True if full else None,
         )
         if not planned.cameras:
             tasks._finish(planned.pk)
