@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cameras import lifecycle, tasks
 from cameras.choices import ConnectionStatus, Health
@@ -190,7 +190,9 @@ def test_connect_refuses_when_only_routine_checks_are_recent(
     camera = fresh(camera)
     assert camera.state.last_checked_at > timezone.now() - datetime.timedelta(minutes=1)
     assert camera.connection_status == S.ELIGIBLE and camera.state.health == Health.ONLINE
-    with pytest.raises(lifecycle.Refused, match="latest full check") as refused:
+    with translation.override("en"), pytest.raises(
+        lifecycle.Refused, match="latest full check"
+    ) as refused:
         lifecycle.check(camera, S.CONNECTED, {OPERATOR}, queue_check=False)
     assert refused.value.wants_check
     # The refusal's check is a full one, after which connecting works.
