@@ -711,7 +711,7 @@ def run(args):
         "save_max_ms": ms(max(saves, default=None)),
         "lock_wait_max_ms": ms(max(waits, default=None)),
         "lock_wait_p99_ms": ms(percentile(waits, 99)),
-        "lock_waits_over_1s": sum(w > 1 for w in waits),
+        "lock_waits_over_1s": sum(w > 1 for w in waits) if waits else None,
         "cpu_web_s": round(cpu_end["web"] - cpu_start["web"], 1) if cpu_start else None,
         "cpu_tasks_s": round(cpu_end["tasks"] - cpu_start["tasks"], 1) if cpu_start else None,
         "flaps": len(events),
