@@ -34,12 +34,12 @@ def interval():
 
 def batch_size():
     """CAMERA_CHECK_BATCH_SIZE: cameras per django-q2 task."""
-    return _positive("CAMERA_CHECK_BATCH_SIZE", 128)
+    return _positive("CAMERA_CHECK_BATCH_SIZE", 256)
 
 
 def threads():
     """CAMERA_CHECK_THREADS: probes at once inside one batch task (PyAV releases the GIL)."""
-    return _positive("CAMERA_CHECK_THREADS", 64)
+    return _positive("CAMERA_CHECK_THREADS", 128)
 
 
 def offline_after():
