@@ -414,7 +414,7 @@ def fill_accounts(plan, *, facility_managers, officials=20, seed=2021):
     `facility_managers` facility managers, each on one facility, spread like the facilities.
 
     Returns {"province": [(user id, province id)], "facility": [(user id, facility id, province
-    id)], "national": [user ids]}.
+    id)], "national": [user ids], "names": {user id: user name}}.
     """
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
@@ -480,6 +480,14 @@ def fill_accounts(plan, *, facility_managers, officials=20, seed=2021):
         "province": [(u.pk, p.pk) for u, p, _r in province_users],
         "facility": [(u.pk, f, p) for u, f, p in managers],
         "national": [u.pk for u in national],
+        "names": {
+            u.pk: u.username
+            for u in [
+                *(u for u, _p, _r in province_users),
+                *national,
+                *(u for u, _f, _p in managers),
+            ]
+        },
     }
 
 
@@ -536,7 +544,7 @@ def fill_log_entries(count, accounts, *, days=90, seed=2021):
             if rng.random() < 0.8:
                 pk, province_id, _f, name, _h, _s = cameras[rng.randrange(len(cameras))]
                 template = camera_t
-                changes = {"vendor": [rng.choice(vendors), rng.choice(vendors)]}
+                changes = {"vendor": rng.sample(vendors, 2)}
             else:
                 pk, province_id, name = facilities[rng.randrange(len(facilities))]
                 template = facility_t
@@ -564,25 +572,28 @@ def fill_log_entries(count, accounts, *, days=90, seed=2021):
 
 def fill_account_events(count, accounts, *, days=90, seed=2021):
     """`count` AccountEvent rows: sign-ins and sign-outs of every account (60 %), failed logins,
-    exports, views of cameras' pages and grants, spread over `days` days, with the province
-    and account they are about as portal/account_events.py records them."""
+    exports, views of cameras' pages and grants of facilities to their managers, spread over
+    `days` days, with the province and account they are about as portal/account_events.py
+    records them."""
     from django.contrib.contenttypes.models import ContentType
     from django.utils import timezone
 
     from cameras.models import Camera
-    from facilities.grants import FacilityUserObjectPermission
+    from facilities.models import Facility
     from portal.models import AccountEvent
 
     rng = random.Random(seed)
     now = timezone.now()
     cameras = _camera_rows()
     camera_type = ContentType.objects.get_for_model(Camera).pk
-    grant_type = ContentType.objects.get_for_model(FacilityUserObjectPermission).pk
+    facility_type = ContentType.objects.get_for_model(Facility).pk
+    facility_names = dict(Facility.objects.values_list("pk", "name"))
     people = [(u, p) for u, p in accounts["province"]] + [
         (u, p) for u, _f, p in accounts["facility"]
     ]
     national = accounts["national"]
     managers = accounts["facility"]
+    names = accounts["names"]
     by_province = {}
     for user_id, province_id in accounts["province"]:
         by_province.setdefault(province_id, []).append(user_id)
@@ -599,27 +610,28 @@ def fill_account_events(count, accounts, *, days=90, seed=2021):
             if r < 0.6:
                 user_id, _p = people[rng.randrange(len(people))]
                 event = "login" if rng.random() < 0.6 else "logout"
-                yield (at, event, user_id, f"u{user_id}", user_id, address, agent, f"{n:032x}",
+                yield (at, event, user_id, names[user_id], user_id, address, agent, f"{n:032x}",
                        None, None, "", "", {})
             elif r < 0.7:
                 user_id, _p = people[rng.randrange(len(people))]
-                yield (at, "login_failed", None, f"u{user_id}", user_id, address, agent,
+                yield (at, "login_failed", None, names[user_id], user_id, address, agent,
                        f"{n:032x}", None, None, "", "", {})
             elif r < 0.8:
                 actor = rng.choice(national)
-                yield (at, "export", actor, f"official{actor}", None, address, agent,
+                yield (at, "export", actor, names[actor], None, address, agent,
                        f"{n:032x}", None, None, "", "",
                        {"export": "cameras", "format": "csv", "filters": {}, "rows": 100000})
             elif r < 0.97:
                 pk, province_id, _f, name, _h, _s = cameras[rng.randrange(len(cameras))]
                 actor = rng.choice(by_province.get(province_id) or national)
-                yield (at, "view", actor, f"u{actor}", None, address, agent, f"{n:032x}",
+                yield (at, "view", actor, names[actor], None, address, agent, f"{n:032x}",
                        province_id, camera_type, str(pk), name, {"page": "snapshot"})
             else:
                 user_id, facility_id, province_id = managers[rng.randrange(len(managers))]
                 actor = rng.choice(by_province.get(province_id) or national)
-                yield (at, "grant", actor, f"u{actor}", user_id, address, agent, f"{n:032x}",
-                       province_id, grant_type, str(facility_id), f"fm{facility_id}",
-                       {"user": f"fm{facility_id}", "role": "view_facility"})
+                yield (at, "grant", actor, names[actor], user_id, address, agent, f"{n:032x}",
+                       province_id, facility_type, str(facility_id), facility_names[facility_id],
+                       {"user": names[user_id], "permission": "view_facility",
+                        "expires_on": None})
 
     return insert_rows(AccountEvent, fields, rows())
