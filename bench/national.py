@@ -40,6 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
@@ -93,8 +94,9 @@ def parse_args():
         p.add_argument(
             "--uptime-days",
             type=int,
-            default=14,
-            help="days of CameraDay rows per camera (the issue measured 90: 9 million rows)",
+            default=HISTORY_DAYS,
+            help="days of CameraDay rows per camera (default 90, the issue's 9 million rows: "
+            "about 2 to 3 minutes of the generation here)",
         )
         p.add_argument("--seed", type=int, default=2021)
         p.add_argument("--force", action="store_true", help="drop a database of any name")
@@ -406,6 +408,7 @@ class Row:
     cpu: float = 0.0
     db_cpu: float | None = None
     first_byte: float | None = None
+    first_rows: float | None = None
     size: int = 0
     load: float = 0.0
     runs: list = field(default_factory=list)
@@ -414,8 +417,8 @@ class Row:
     def misses(self):
         found = []
         if self.page.startswith("export:"):
-            if self.first_byte is not None and self.first_byte * 1000 > FIRST_BYTE_MS:
-                found.append("first byte")
+            if self.first_rows is not None and self.first_rows * 1000 > FIRST_BYTE_MS:
+                found.append("first rows")
         elif self.wall * 1000 > PAGE_MS:
             found.append("time")
         if self.queries > PAGE_QUERIES:
@@ -424,22 +427,30 @@ class Row:
 
 
 def one_request(client, url, backend):
-    """(status, queries, wall, cpu, db cpu, first byte, size) of one GET, read to the end."""
+    """(status, queries, wall, cpu, db cpu, first byte, first rows, size) of one GET, read to
+    its end."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     if backend is not None:
         backend.attach()
         db_before = backend.read()
-    first_byte = None
+    first_byte = first_rows = None
     with CaptureQueriesContext(connection) as captured:
         wall, cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         if response.streaming:
-            pieces = iter(response.streaming_content)
-            first = next(pieces, b"")
-            first_byte = time.perf_counter() - wall
-            size = len(first) + sum(len(piece) for piece in pieces)
+            # A CSV export's first piece is its header, written before any row is read: the
+            # wait a person notices is for the second, the first rows.
+            size = 0
+            for n, piece in enumerate(response.streaming_content):
+                if n == 0:
+                    first_byte = time.perf_counter() - wall
+                elif n == 1:
+                    first_rows = time.perf_counter() - wall
+                size += len(piece)
+            if first_rows is None:
+                first_rows = first_byte
         else:
             size = len(response.content)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -447,7 +458,7 @@ def one_request(client, url, backend):
     if backend is not None and db_before is not None:
         after = backend.read()
         db_cpu = after - db_before if after is not None else None
-    return response.status_code, len(captured), wall, cpu, db_cpu, first_byte, size
+    return response.status_code, len(captured), wall, cpu, db_cpu, first_byte, first_rows, size
 
 
 def measure_page(client, page, ctx, role, args, backend):
@@ -469,7 +480,8 @@ def measure_page(client, page, ctx, role, args, backend):
         row.db_cpu = statistics.median(r[4] for r in results)
     if page.export and all(r[5] is not None for r in results):
         row.first_byte = statistics.median(r[5] for r in results)
-    row.size = results[-1][6]
+        row.first_rows = statistics.median(r[6] for r in results)
+    row.size = results[-1][7]
     row.runs = [round(r[2] * 1000) for r in results]
     return row
 
@@ -497,6 +509,8 @@ def measure(args):
     roles, chosen = selected(args)
     # Refusals are expected (a facility manager in the admin): not worth a log line each.
     logging.getLogger("django.request").setLevel(logging.ERROR)
+    # WhiteNoise's complaint that static files were not collected: pages do not serve them.
+    warnings.filterwarnings("ignore", message="No directory at")
     ctx = context()
     machine = describe_machine()
     sizes = data_sizes()
@@ -538,7 +552,11 @@ def measure(args):
 
 
 def format_progress(row):
-    extra = f", first byte {row.first_byte * 1000:.0f} ms" if row.first_byte is not None else ""
+    extra = (
+        f", first byte {row.first_byte * 1000:.0f} ms, rows {row.first_rows * 1000:.0f} ms"
+        if row.first_byte is not None
+        else ""
+    )
     db = f", db {row.db_cpu * 1000:.0f} ms" if row.db_cpu is not None else ""
     return (
         f"{row.role:>16} | {row.page:<32} {row.status} {row.queries:3d} q "
@@ -671,13 +689,15 @@ How it measures: each request goes through django.test.Client in the benchmark's
 off, logged in as the role (so middleware, session save, templates and every query are counted:
 what a WSGI worker spends, less the network). One warm-up request, then the median of the runs.
 "CPU" is this process's CPU time: on SQLite the database's work is in it; on PostgreSQL the
-server's work is apart ("DB CPU": the backend process serving the connection, read from /proc;
-parallel workers not counted). Exports are read to their end; "first byte" is the time until the
-first piece of the streamed body. "load" is the 1-minute load average when the page's
+server's work is apart ("DB CPU": the backend process serving the connection, read from /proc in
+clock ticks of 10 ms; parallel workers not counted). Exports are read to their end; "first byte"
+is the time until the first piece of the streamed body (a CSV's header, written before any row
+is read), "first rows" until the second (the first rows: what a person waits for, and what the
+target applies to). "load" is the 1-minute load average when the page's
 measurement began: the machine is shared, so compare CPU times when the load differs.
 
 Targets (issue 13): every page under **300 ms** server time and at most **30 queries**, and no page
-more queries than in the baseline; exports: first byte under **1 s**, memory flat (measured by
+more queries than in the baseline; exports: first rows under **1 s**, memory flat (measured by
 bench/bench_exports.py). The "misses" column names the targets a row misses.
 """
 
@@ -702,7 +722,7 @@ def render_section(report, rows, args):
     head = ["page", "role", "status", "queries", "wall ms", "CPU ms"]
     if pg:
         head.append("DB CPU ms")
-    head += ["first byte ms", "size", "load"]
+    head += ["first byte ms", "first rows ms", "size", "load"]
     if compared:
         head += [f"queries ({args.compare})", f"wall ms ({args.compare})"]
     head.append("misses")
@@ -717,7 +737,8 @@ def render_section(report, rows, args):
                  _ms(row.cpu)]
         if pg:
             cells.append(_ms(row.db_cpu))
-        cells += [_ms(row.first_byte), human_size(row.size), f"{row.load:.1f}"]
+        cells += [_ms(row.first_byte), _ms(row.first_rows), human_size(row.size),
+                  f"{row.load:.1f}"]
         misses = list(row.misses)
         if compared:
             before = compared.get((row.page, row.role), {})
@@ -726,7 +747,7 @@ def render_section(report, rows, args):
                 misses.append(f"queries > {args.compare}")
         cells.append(", ".join(f"**{m}**" for m in misses))
         lines.append("| " + " | ".join(cells) + " |")
-    slow = [r for r in measured if "time" in r.misses or "first byte" in r.misses]
+    slow = [r for r in measured if "time" in r.misses or "first rows" in r.misses]
     heavy = [r for r in measured if "queries" in r.misses]
     refusals = "; ".join(f"{role}: {', '.join(names)}" for role, names in refused.items())
     steps = meta.get("steps", {})
@@ -751,7 +772,7 @@ def render_section(report, rows, args):
 - Generation: {generated}.
 - Measurement: medians of {report['runs']} runs after a warm-up, {report['minutes']:.0f} minutes;
   load average {load_start} at the start, {load_end} at the end.
-- Pages measured: {len(measured)}; over the time target (300 ms, or first byte 1 s for exports):
+- Pages measured: {len(measured)}; over the time target (300 ms, or first rows 1 s for exports):
   **{len(slow)}**; over 30 queries: **{len(heavy)}**.
 - Refused to the role, as they should be (asked once, not timed): {refusals or "none"}.
 
