@@ -24,7 +24,6 @@ import datetime
 import io
 import os
 import platform
-import random
 import resource
 import statistics
 import sys
@@ -35,6 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import dataset  # noqa: E402  (bench/dataset.py, beside this file)
 
 README = ROOT / "bench" / "README.md"
 BEGIN = "<!-- bench_reports:begin -->"
@@ -69,84 +71,19 @@ def setup_django(tmp):
 
 
 def fill(n_facilities, n_cameras, seed=2021):
-    from cameras.choices import ConnectionStatus, Health, Zone
-    from cameras.models import Camera, CameraState
-    from facilities.choices import FacilityStatus
-    from facilities.models import Facility, Province
+    """`n_cameras` cameras in `n_facilities` facilities, an even share per province
+    (bench/dataset.py)."""
+    from facilities.models import Province
 
-    rng = random.Random(seed)
     provinces = list(Province.objects.order_by("code"))
-    statuses = [c for c, _ in ConnectionStatus.choices]
-    status_weights = [20, 15, 10, 40, 10, 5]  # registered ... decommissioned
-    healths = [c for c, _ in Health.choices]
-    errors = ["", "", "", "timeout", "refused", "dns", "unauthorized", "no_video"]
-    facilities = [
-        Facility(
-            province=provinces[i % len(provinces)],
-            name=f"Khu cách ly số {i + 1}",
-            status=rng.choices(
-                [FacilityStatus.ACTIVE, FacilityStatus.PREPARING, FacilityStatus.CLOSED],
-                [80, 15, 5],
-            )[0],
-            planned_cameras=rng.randint(5, 15),
-            focal_name="Nguyễn Văn An",
-            focal_phone="0912 345 678",
-        )
-        for i in range(n_facilities)
-    ]
-    Facility.objects.bulk_create(facilities, batch_size=2000)
-    facilities = list(Facility.objects.order_by("pk"))
-    zones = [c for c, _ in Zone.choices]
-    batch, checks = [], []
-
-    def write():
-        Camera.objects.bulk_create(batch)
-        # The check states (made by bulk_create): one UPDATE per health and error.
-        groups = {}
-        for camera, found in zip(batch, checks, strict=True):
-            groups.setdefault(found, []).append(camera.pk)
-        for (health, error), ids in groups.items():
-            CameraState.objects.filter(camera_id__in=ids).update(
-                health=health, last_error_kind=error
-            )
-        batch.clear()
-        checks.clear()
-
-    for i in range(n_cameras):
-        status = rng.choices(statuses, status_weights)[0]
-        batch.append(
-            Camera(
-                facility=facilities[i % len(facilities)],
-                name=f"Camera {i // len(facilities) + 1:02d}",
-                zone=zones[i % len(zones)],
-                stream_url=f"rtsp://10.{i % 250}.{(i // 250) % 250}.{i % 200 + 1}:554/stream1",
-                connection_status=status,
-                status_reason="Độ phân giải thấp" if status == "ineligible" else "",
-            )
-        )
-        checks.append((rng.choice(healths), rng.choice(errors)))
-        if len(batch) == 5000:
-            write()
-    if batch:
-        write()
+    dataset.fill_registry(
+        dataset.uniform_plan(provinces, n_facilities, n_cameras), seed=seed, credentials=False
+    )
 
 
 def fill_history(days):
     """`days` stored days of snapshots (copies of today's counts), for the range export."""
-    from reports.models import DailySnapshot
-    from reports.snapshot import take_snapshot
-
-    today = datetime.date.today()
-    take_snapshot(today)
-    template = list(DailySnapshot.objects.filter(day=today))
-    rows = []
-    for back in range(1, days):
-        day = today - datetime.timedelta(days=back)
-        for row in template:
-            copy = DailySnapshot(**{f.attname: getattr(row, f.attname) for f in row._meta.fields})
-            copy.pk, copy.day = None, day
-            rows.append(copy)
-    DailySnapshot.objects.bulk_create(rows, batch_size=5000)
+    dataset.fill_snapshots(days)
 
 
 # --- Snapshot and its baselines ----------------------------------------------------------------
