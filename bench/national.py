@@ -506,6 +506,11 @@ def measure(args):
 
     if not Camera.objects.exists():
         sys.exit(f"no cameras in {describe_target(args)}: run `generate` first")
+    # The code measured may be newer than the data set: its migrations (indexes, derived
+    # columns) first, as a deployment would run them.
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
     roles, chosen = selected(args)
     # Refusals are expected (a facility manager in the admin): not worth a log line each.
     logging.getLogger("django.request").setLevel(logging.ERROR)
