@@ -362,8 +362,6 @@ class CameraAdmin(ScopedAdmin):
         return queryset
 
     def page_rows(self, request, queryset):
-        if "uptime_7d" in queryset.query.annotations:
-            return queryset
         return health.with_page_uptime(queryset)
 
     @admin.action(description=_("Check now"), permissions=["check"])

@@ -370,6 +370,21 @@ def with_uptime(queryset, today=None):
     )
 
 
+def uptime_sums(camera_ids, since, until):
+    """{camera id: (checks, successes)} summed over the days [since, until] for `camera_ids`:
+    ONE grouped query over their daily rows, read through the (camera, day) unique index (keep
+    the ids to about a thousand: reports/exports.py UPTIME_BATCH). Cameras without checks in
+    the window are absent."""
+    rows = (
+        CameraDay.objects.filter(camera_id__in=camera_ids, day__gte=since, day__lte=until)
+        .order_by()
+        .values("camera_id")
+        .annotate(checks_sum=Sum("checks"), successes_sum=Sum("successes"))
+        .values_list("camera_id", "checks_sum", "successes_sum")
+    )
+    return {camera_id: (checks, successes or 0) for camera_id, checks, successes in rows}
+
+
 def days_between(since, until):
     """A camera's daily rows of the days [since, until], as a relation to join and sum over
     (`Sum("<name>__checks")` after `annotate(<name>=days_between(...))`): one GROUP BY over

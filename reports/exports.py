@@ -20,17 +20,17 @@ formula (a facility named "=HYPERLINK(...)") opens in Excel as text.
 import csv
 import dataclasses
 import datetime
+import itertools
 from operator import add as operator_add
 
 from django.db import connections, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cameras.choices import ConnectionStatus, ErrorKind, Health, Zone
-from cameras.health import days_between
+from cameras.health import uptime_sums
 from facilities.choices import FacilityKind, FacilityStatus, Operator
-from facilities.models import Facility
 from portal.spreadsheet import safe_row
 from reports.snapshot import (
     COUNT_FIELDS,
@@ -377,40 +377,21 @@ def _stream(queryset):
         yield from queryset.iterator(chunk_size=CHUNK_SIZE)
 
 
-# SQLite: facilities per query of export 3 (about 2,000 cameras at 10 cameras a facility).
-FACILITIES_PER_CHUNK = 200
+# Cameras whose week of uptime one query sums. On PostgreSQL's stock costs, 1,000 ids are
+# read through the (camera, day) index (3 to 9 ms); at 2,000 the planner switched to scanning
+# the whole week of every camera (700,000 rows, 70 to 400 ms a query). Figures: bench/README.md.
+UPTIME_BATCH = 1000
 CAMERA_ORDER = ("facility__province__code", "facility__name", "facility_id", "name", "pk")
-
-
-def _camera_queries(cameras):
-    """The queries that read export 3's cameras, in the export's order.
-
-    PostgreSQL: one query, streamed; its planner sums every camera's week in one pass over the
-    daily rows (hash join and aggregate), so the first rows leave after a few hundred ms and
-    the rest follow. SQLite: one query per chunk of facilities, whose days it reads through the
-    (camera, day) index (about 20 ms a chunk); in one query its GROUP BY would hold the first
-    row back until the last (1.6 s at 100,000 cameras). Figures: bench/README.md.
-    """
-    if connections[cameras.db].vendor == "postgresql":
-        yield cameras.order_by(*CAMERA_ORDER)
-        return
-    facility_ids = list(
-        Facility.objects.filter(pk__in=cameras.values("facility_id"))
-        .order_by("province__code", "name", "pk")
-        .values_list("pk", flat=True)
-    )
-    for start in range(0, len(facility_ids), FACILITIES_PER_CHUNK):
-        chunk = facility_ids[start : start + FACILITIES_PER_CHUNK]
-        yield cameras.filter(facility_id__in=chunk).order_by(*CAMERA_ORDER)
 
 
 def camera_rows(cameras, *, today=None):
     """Rows of export 3: counted cameras with facility, province, state and 7-day uptime.
 
     Uptime is successful checks / checks over the last 7 days (today included) from the daily
-    health history; empty when the camera was not checked in that window. Summed in the query
-    that reads the cameras, over their days joined to them (cameras/health.py
-    `days_between`), not by two subqueries per camera.
+    health history; empty when the camera was not checked in that window. The cameras are
+    streamed in one query (`_stream`); their uptime is summed in one grouped query per batch
+    of UPTIME_BATCH cameras (cameras/health.py `uptime_sums`), not by subqueries per camera,
+    which made PostgreSQL compute every row's sums before sending the first one.
     """
     zones = _labels(Zone.choices)
     statuses = _labels(ConnectionStatus.choices)
@@ -418,27 +399,27 @@ def camera_rows(cameras, *, today=None):
     errors = _labels(ErrorKind.choices)
     today = today or timezone.localdate()
     since = today - datetime.timedelta(days=UPTIME_DAYS - 1)
-    fields = [
-        "facility__province__code",
-        "facility__province__name",
-        "facility__name",
-        "name",
-        "zone",
-        "connection_status",
-        "status_reason",
-        "state__health",
-        "state__last_error_kind",
-        "state__last_checked_at",
-        "pk",
-    ]
-    for query in _camera_queries(counted_cameras(cameras)):
-        rows = (
-            query.annotate(uptime_days=days_between(since, today))
-            .values_list(*fields)
-            .annotate(checks=Sum("uptime_days__checks"), successes=Sum("uptime_days__successes"))
+    rows = _stream(
+        counted_cameras(cameras)
+        .order_by(*CAMERA_ORDER)
+        .values_list(
+            "facility__province__code",
+            "facility__province__name",
+            "facility__name",
+            "name",
+            "zone",
+            "connection_status",
+            "status_reason",
+            "state__health",
+            "state__last_error_kind",
+            "state__last_checked_at",
+            "pk",
         )
-        for row in _stream(rows):
-            checks, successes = row[11], row[12]
+    )
+    while batch := list(itertools.islice(rows, UPTIME_BATCH)):
+        sums = uptime_sums([row[10] for row in batch], since, today)
+        for row in batch:
+            checks, successes = sums.get(row[10], (0, 0))
             yield [
                 row[0],
                 row[1],
@@ -450,7 +431,7 @@ def camera_rows(cameras, *, today=None):
                 healths.get(row[7], row[7]),
                 errors.get(row[8], row[8]),
                 row[9],
-                (successes or 0) / checks if checks else None,
+                successes / checks if checks else None,
             ]
 
 

@@ -308,8 +308,8 @@ def _selects(captured):
     return reads
 
 
-def test_camera_export_in_chunks_keeps_the_order_and_each_cameras_uptime(monkeypatch):
-    monkeypatch.setattr(exports, "FACILITIES_PER_CHUNK", 1)
+def test_camera_export_sums_uptime_per_batch_in_the_exports_order(monkeypatch):
+    monkeypatch.setattr(exports, "UPTIME_BATCH", 2)
     hcm = factories.facility("79", name="A Thủ Đức")
     hn_b = factories.facility("01", name="B Mê Linh")
     hn_a = factories.facility("01", name="A Pháp Vân")
@@ -320,6 +320,10 @@ def test_camera_export_in_chunks_keeps_the_order_and_each_cameras_uptime(monkeyp
     ]
     today = timezone.localdate()
     CameraDay.objects.create(camera=cameras[3], day=today, checks=10, successes=5)
+    CameraDay.objects.create(camera=cameras[0], day=today, checks=4, successes=4)
+    CameraDay.objects.create(
+        camera=cameras[0], day=today - datetime.timedelta(days=7), checks=4, successes=0
+    )
     with CaptureQueriesContext(connection) as queries:
         rows = list(exports.camera_rows(Camera.objects.all()))
     assert [(r[0], r[2], r[3]) for r in rows] == [
@@ -330,13 +334,12 @@ def test_camera_export_in_chunks_keeps_the_order_and_each_cameras_uptime(monkeyp
         ("79", "A Thủ Đức", "Cổng"),
         ("79", "A Thủ Đức", "Sân"),
     ]
-    assert [r[10] for r in rows] == [None, None, None, 0.5, None, None]
-    # PostgreSQL: one query, streamed. SQLite: the facilities' order, then one query per
-    # chunk of facilities (its cameras with their uptime sums).
-    assert len(_selects(queries)) == (1 if POSTGRESQL else 1 + 3)
+    assert [r[10] for r in rows] == [None, None, None, 0.5, 1.0, None]
+    # The cameras in one streamed query, then one grouped query per batch of their uptime.
+    assert len(_selects(queries)) == 1 + 3
 
 
-def test_camera_export_queries_grow_with_facilities_not_cameras(monkeypatch):
+def test_camera_export_queries_grow_with_batches_not_cameras():
     facility = factories.facility("01")
     for _ in range(3):
         factories.camera(facility)
@@ -346,7 +349,7 @@ def test_camera_export_queries_grow_with_facilities_not_cameras(monkeypatch):
         factories.camera(facility)
     with CaptureQueriesContext(connection) as large:
         assert len(list(exports.camera_rows(Camera.objects.all()))) == 33
-    assert len(_selects(large)) == len(_selects(small)) == (1 if POSTGRESQL else 2)
+    assert len(_selects(large)) == len(_selects(small)) == 2
 
 
 @pytest.mark.skipif(not POSTGRESQL, reason="PostgreSQL only: SQLite has no server-side cursor")
