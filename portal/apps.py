@@ -17,6 +17,11 @@ class PortalConfig(AppConfig):
         from portal import auditlog_setup
 
         auditlog_setup.setup(self)
+        from django.contrib.auth.signals import user_logged_in
+
+        from portal.sessions import stamp_on_login
+
+        user_logged_in.connect(stamp_on_login, dispatch_uid="portal.sessions.login")
         # Deploy checks of the public development keys (manage.py check --deploy).
         from portal import checks  # noqa: F401
 

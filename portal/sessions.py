@@ -20,6 +20,17 @@ from django.conf import settings
 RENEWED_AT = "_renewed_at"
 
 
+def stamp_on_login(sender, request, user, **kwargs):
+    """Signing in writes a new session anyway: it counts as its renewal (user_logged_in).
+
+    So the first page after signing in writes nothing either (and the test client's
+    force_login, which saves the session itself, leaves it stamped as a browser's login does).
+    """
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[RENEWED_AT] = int(time.time())
+
+
 def renewal_due(session, now=None):
     """Whether `session` (loaded) was last written more than SESSION_RENEW_SECONDS ago."""
     stamp = session.get(RENEWED_AT)
