@@ -1,8 +1,8 @@
 """Sliding session expiry that writes the session at most once a minute, not on every page.
 
-Sessions stay in the database, so an account can be signed out from the server (delete its
-rows). Django's SESSION_SAVE_EVERY_REQUEST renews the idle timer by rewriting the session row on
-every request: every read-only page view then needs the database's write lock, which on the
+Sessions stay in the database, so an account can be signed out from the server (made inactive,
+or its rows deleted). Django's SESSION_SAVE_EVERY_REQUEST renews the idle timer by rewriting the
+row on every request: every read-only page view then needs the database's write lock, which on the
 embedded SQLite is one lock for the whole portal, shared with the background checks (issue 13
 measured "database is locked" on session saves under load). Here a session is written when
 something in it changed, or when it was last renewed more than SESSION_RENEW_SECONDS (60) ago;
