@@ -3,7 +3,7 @@
 On the embedded SQLite one write lock serves the whole portal: a purge that deletes a year's
 outages or a backlog of audit entries in one statement makes every page that writes (a save, a
 sign-in, an account event) and every check batch wait behind it, and wait out the busy timeout
-("database is locked"). Deleting CHUNK rows per transaction keeps each hold to milliseconds
+("database is locked"). Deleting CHUNK rows per transaction keeps each hold to tens of ms
 (bench/bench_bulk_writes.py); PostgreSQL gains short transactions and small WAL bursts.
 """
 
