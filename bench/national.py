@@ -711,8 +711,13 @@ others, with the earlier figures as columns:
         .venv/bin/python bench/national.py --db postgresql \\
         measure --write --label after --compare baseline
 
-(`--scale 0.25` generates a quarter of everything; `--uptime-days 90` the issue's 9 million
-uptime rows; `--roles`, `--pages` measure a subset; `--runs` the number of timed requests.)
+(`--scale 0.25` generates a quarter of everything; `--uptime-days 14` fewer uptime rows than the
+default 90 days, the issue's 9 million; `--roles`, `--pages` measure a subset; `--runs` the number
+of timed requests.) Besides the five accounts measured (a superuser, the province admin of Hồ Chí
+Minh, its operator engineer, a national official, a facility manager of 3 facilities there), the
+data set holds a province admin and an operator engineer for every province, 20 national
+officials and 2,000 facility managers of one facility each, whose sign-ins, exports, views and
+grants make the account events, and whose edits make the audit entries.
 
 How it measures: each request goes through django.test.Client in the benchmark's process, DEBUG
 off, logged in as the role (so middleware, session save, templates and every query are counted:
@@ -721,13 +726,16 @@ what a WSGI worker spends, less the network). One warm-up request, then the medi
 server's work is apart ("DB CPU": the backend process serving the connection, read from /proc in
 clock ticks of 10 ms; parallel workers, and their JIT compilation, not counted). "SQL" is the time
 inside the database calls as Django's query log times them (cursor.execute; on PostgreSQL that
-includes parallel workers and waiting for the server; a streamed export's later row fetches are
-not in it). So on SQLite wall = CPU (SQL included) + waiting for a CPU; on PostgreSQL wall = CPU +
-SQL + waiting. Exports are read to their end; "first byte"
-is the time until the first piece of the streamed body (a CSV's header, written before any row
-is read), "first rows" until the second (the first rows: what a person waits for, and what the
-target applies to). "load" is the 1-minute load average when the page's
-measurement began: the machine is shared, so compare CPU times when the load differs.
+includes parallel workers and waiting for the server; rows fetched after the call are not in it:
+a streamed export's later chunks, and on SQLite the rows of a query whose work happens as rows
+are stepped through, such as correlated subqueries without a sort). So on SQLite wall = CPU (SQL
+included) + waiting for a CPU; on PostgreSQL wall = CPU + SQL + waiting, roughly. Exports are read
+to their end; "first byte" is the time until the first piece of the streamed body (a CSV's
+header, written before any row is read), "first rows" until the second (the first rows: what a
+person waits for, and what the target applies to). "load" is the 1-minute load average when the
+page's measurement began: the machine is shared with other benchmarks and test runs (load 5 to 25
+on 2 CPUs during the baseline), so wall times are inflated by waiting for a CPU; compare CPU (and
+on PostgreSQL DB CPU) between runs made under different loads.
 
 Targets (issue 13): every page under **300 ms** server time and at most **30 queries**, and no page
 more queries than in the baseline; exports: first rows under **1 s**, memory flat (measured by
