@@ -765,7 +765,8 @@ def render_section(report, rows, args):
         head.append("DB CPU ms")
     head += ["first byte ms", "first rows ms", "size", "load"]
     if compared:
-        head += [f"queries ({args.compare})", f"wall ms ({args.compare})"]
+        head += [f"queries ({args.compare})", f"wall ms ({args.compare})",
+                 f"CPU ms ({args.compare})"]
     head.append("misses")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     measured = [r for r in rows if r.runs]
@@ -783,7 +784,7 @@ def render_section(report, rows, args):
         misses = list(row.misses)
         if compared:
             before = compared.get((row.page, row.role), {})
-            cells += [before.get("queries", ""), before.get("wall ms", "")]
+            cells += [before.get(name, "") for name in ("queries", "wall ms", "CPU ms")]
             if before.get("queries", "").isdigit() and row.queries > int(before["queries"]):
                 misses.append(f"queries > {args.compare}")
         cells.append(", ".join(f"**{m}**" for m in misses))
