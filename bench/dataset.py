@@ -69,9 +69,10 @@ def largest_remainder(total, weights):
 
 
 def uniform_plan(provinces, n_facilities, n_cameras):
-    """[(province, facilities, cameras)]: the same share for every province."""
+    """[(province, facilities, cameras)]: the same share for every province (cameras in
+    proportion to facilities: fewer facilities than provinces leave some provinces empty)."""
     facilities = largest_remainder(n_facilities, [1] * len(provinces))
-    cameras = largest_remainder(n_cameras, [1] * len(provinces))
+    cameras = largest_remainder(n_cameras, facilities)
     return list(zip(provinces, facilities, cameras, strict=True))
 
 
