@@ -7,7 +7,7 @@ registry row, never moves its `updated_at` and never has to be told apart from a
 """
 
 from django.conf import settings
-from django.db import models, router, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -515,12 +515,16 @@ class ConnectionStandard(models.Model):
         """The active version; the defaults of the issue when none was ever saved."""
         standard = cls.objects.active().first()
         if standard is None:
-            with transaction.atomic():
-                standard = cls.objects.active().first() or cls.objects.create(
-                    version=(cls.objects.aggregate(v=models.Max("version"))["v"] or 0) + 1,
-                    is_active=True,
-                    activated_at=timezone.now(),
-                )
+            try:
+                with transaction.atomic():
+                    standard = cls.objects.active().first() or cls.objects.create(
+                        version=(cls.objects.aggregate(v=models.Max("version"))["v"] or 0) + 1,
+                        is_active=True,
+                        activated_at=timezone.now(),
+                    )
+            except IntegrityError:
+                # Two sweeps asked at the same moment and the other one created it first.
+                standard = cls.objects.active().get()
         return standard
 
     def activate(self):
