@@ -372,16 +372,39 @@ def with_uptime(queryset, today=None):
 
 def uptime_sums(camera_ids, since, until):
     """{camera id: (checks, successes)} summed over the days [since, until] for `camera_ids`:
-    ONE grouped query over their daily rows, read through the (camera, day) unique index (keep
-    the ids to about a thousand: reports/exports.py UPTIME_BATCH). Cameras without checks in
-    the window are absent."""
-    rows = (
-        CameraDay.objects.filter(camera_id__in=camera_ids, day__gte=since, day__lte=until)
-        .order_by()
-        .values("camera_id")
-        .annotate(checks_sum=Sum("checks"), successes_sum=Sum("successes"))
-        .values_list("camera_id", "checks_sum", "successes_sum")
-    )
+    ONE grouped query over their daily rows, read through the (camera, day) unique index, for
+    up to about 10,000 ids (reports/exports.py UPTIME_BATCH). Cameras without checks in the
+    window are absent.
+
+    PostgreSQL: the ids come as one array, unnested and joined. Given as `IN (...)`, its stock
+    costs scanned the whole window of every camera (700,000 rows at 100,000 cameras, 70 to
+    400 ms a query) from 2,000 ids on; the planner estimates an unnested array at a few rows,
+    so it keeps to the index (10,000 ids: 70,000 index rows). SQLite reads IN through the
+    index anyway.
+    """
+    if not camera_ids:
+        return {}
+    using = router.db_for_read(CameraDay)
+    if connections[using].vendor == "postgresql":
+        table = connections[using].ops.quote_name(CameraDay._meta.db_table)
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.camera_id, SUM(d.checks), SUM(d.successes) "
+                f"FROM unnest(%s::bigint[]) AS ids(id) "
+                f"JOIN {table} d ON d.camera_id = ids.id AND d.day >= %s AND d.day <= %s "
+                f"GROUP BY d.camera_id",
+                [list(camera_ids), since, until],
+            )
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            CameraDay.objects.using(using)
+            .filter(camera_id__in=camera_ids, day__gte=since, day__lte=until)
+            .order_by()
+            .values("camera_id")
+            .annotate(checks_sum=Sum("checks"), successes_sum=Sum("successes"))
+            .values_list("camera_id", "checks_sum", "successes_sum")
+        )
     return {camera_id: (checks, successes or 0) for camera_id, checks, successes in rows}
 
 

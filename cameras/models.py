@@ -144,7 +144,12 @@ class Camera(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["connection_status"], name="cameras_camera_status_idx"),
+            # With the facility: "which facilities have a connected camera" (the dashboard, the
+            # facility lists, the blockers) reads the index alone, not 40,000 camera rows
+            # (34 -> 6 ms a query at 100,000 cameras on SQLite, issue 13).
+            models.Index(
+                fields=["connection_status", "facility"], name="cameras_camera_status_fac_idx"
+            ),
         ]
 
     def __str__(self):

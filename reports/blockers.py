@@ -36,8 +36,21 @@ class Blocked:
     reasons: list = dataclasses.field(default_factory=list)
 
 
-def not_connected(facilities, *, limit, cameras=None):
-    """(total, [Blocked]) of the (scoped) facilities with no connected camera, first `limit`.
+def blocked_facilities(facilities):
+    """The (scoped) facilities counted in the report that have no connected camera, in
+    province and name order."""
+    return (
+        counted_facilities(facilities)
+        .exclude(has_connected_camera())
+        .select_related("province")
+        .order_by("province__code", "name", "pk")
+    )
+
+
+def not_connected(facilities, *, limit, offset=0, cameras=None, total=None):
+    """(total, [Blocked]) of the (scoped) facilities with no connected camera: `limit` of them
+    from `offset` on, in province and name order. total: their number when the caller has
+    counted them already (a paginated list), else counted here.
 
     cameras: the viewer's scoped camera queryset, read for the ineligibility reasons.
 
@@ -46,13 +59,9 @@ def not_connected(facilities, *, limit, cameras=None):
     """
     live = ~Q(cameras__connection_status=ConnectionStatus.DECOMMISSIONED)
     failing = live & ~Q(cameras__state__health__in=ONLINE_HEALTH)
-    queryset = (
-        counted_facilities(facilities)
-        .exclude(has_connected_camera())
-        .select_related("province")
-        .order_by("province__code", "name", "pk")
-    )
-    total = queryset.count()
+    queryset = blocked_facilities(facilities)
+    if total is None:
+        total = queryset.count()
     page = list(
         queryset.annotate(
             n_cameras=Count("cameras", filter=live),
@@ -78,7 +87,7 @@ def not_connected(facilities, *, limit, cameras=None):
             n_stream_error=Count(
                 "cameras", filter=failing & Q(cameras__state__last_error_kind__in=STREAM_ERRORS)
             ),
-        )[:limit]
+        )[offset : offset + limit]
     )
     blocked = {
         f.pk: Blocked(

@@ -377,10 +377,11 @@ def _stream(queryset):
         yield from queryset.iterator(chunk_size=CHUNK_SIZE)
 
 
-# Cameras whose week of uptime one query sums. On PostgreSQL's stock costs, 1,000 ids are
-# read through the (camera, day) index (3 to 9 ms); at 2,000 the planner switched to scanning
-# the whole week of every camera (700,000 rows, 70 to 400 ms a query). Figures: bench/README.md.
-UPTIME_BATCH = 1000
+# Cameras whose week of uptime one query sums (through the (camera, day) index on both
+# databases: cameras/health.py `uptime_sums`): 10 queries for 100,000 cameras, and at most
+# 10,000 rows held at once. The first batch is small so the first rows go out at once.
+UPTIME_BATCH = 10_000
+UPTIME_FIRST_BATCH = 1_000
 CAMERA_ORDER = ("facility__province__code", "facility__name", "facility_id", "name", "pk")
 
 
@@ -416,7 +417,9 @@ def camera_rows(cameras, *, today=None):
             "pk",
         )
     )
-    while batch := list(itertools.islice(rows, UPTIME_BATCH)):
+    size = UPTIME_FIRST_BATCH
+    while batch := list(itertools.islice(rows, size)):
+        size = UPTIME_BATCH
         sums = uptime_sums([row[10] for row in batch], since, today)
         for row in batch:
             checks, successes = sums.get(row[10], (0, 0))

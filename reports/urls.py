@@ -7,6 +7,12 @@ app_name = "reports"
 urlpatterns = [
     path("", views.progress, name="progress"),
     path("province/<str:code>/", views.progress, name="province"),
+    path("not-connected/", views.not_connected_list, name="not_connected"),
+    path(
+        "province/<str:code>/not-connected/",
+        views.not_connected_list,
+        name="province_not_connected",
+    ),
     path("export/progress.csv", views.export_progress, name="export_progress"),
     path("export/facilities.csv", views.export_facilities, name="export_facilities"),
     path("export/cameras.csv", views.export_cameras, name="export_cameras"),

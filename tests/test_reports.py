@@ -16,8 +16,8 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from cameras.choices import ConnectionStatus, Health
-from facilities.models import Province
-from reports import exports
+from facilities.models import Facility, Province
+from reports import blockers, exports
 from reports.models import DailySnapshot
 from reports.schedule import SCHEDULE_NAME, ensure_snapshot_schedule
 from reports.snapshot import Counts, counts_by_province, take_snapshot
@@ -691,11 +691,54 @@ def test_dashboard_queries_do_not_grow_with_facilities(
     assert response.context["not_connected_total"] >= 3
 
 
+def test_the_whole_list_of_facilities_not_connected_pages_through_all_of_them(
+    client, hanoi_admin, hcm_admin, registry, monkeypatch, django_assert_max_num_queries
+):
+    from reports import views
+
+    monkeypatch.setattr(views, "NOT_CONNECTED_LIMIT", 2)
+    monkeypatch.setattr(views, "NOT_CONNECTED_PER_PAGE", 2)
+    _grow(3)
+    client.force_login(hanoi_admin)
+    dashboard = client.get(reverse("reports:province", args=["01"]))
+    total = dashboard.context["not_connected_total"]
+    assert len(dashboard.context["not_connected"]) == 2 < total
+    # The dashboard shows the start and links to the whole list.
+    url = reverse("reports:province_not_connected", args=["01"])
+    assert f'href="{url}"' in dashboard.content.decode()
+
+    seen = []
+    page = 1
+    while True:
+        with django_assert_max_num_queries(9):
+            response = client.get(url, {"page": page})
+        assert response.status_code == 200
+        seen += [item.facility.name for item in response.context["not_connected"]]
+        if not response.context["page"].has_next():
+            break
+        page += 1
+    # Every facility once, in province and name order, none of another province's.
+    assert len(seen) == len(set(seen)) == total
+    expected = blockers.blocked_facilities(
+        Facility.objects.filter(province__code="01")
+    ).values_list("name", flat=True)
+    assert seen == list(expected)
+    assert "Mường Thanh" in " ".join(seen)
+
+    # Another province's admin is refused Hà Nội's list; a wrong page number shows the last.
+    client.force_login(hcm_admin)
+    assert client.get(url).status_code == 403
+    client.force_login(hanoi_admin)
+    last = client.get(url, {"page": 999})
+    assert last.context["page"].number == last.context["page"].paginator.num_pages
+
+
 # --- Who sees what ----------------------------------------------------------------------------
 
 PAGES = [
     ("reports:progress", [], {}),
     ("reports:province", ["01"], {}),
+    ("reports:province_not_connected", ["01"], {}),
     ("reports:export_progress", [], {"province": "01"}),
     ("reports:export_facilities", [], {"province": "01"}),
     ("reports:export_cameras", [], {"province": "01"}),
@@ -742,6 +785,12 @@ def test_this_province_admin_sees_hanoi(client, hanoi_admin, registry, name, arg
             "",
         }
         assert len(rows) > 1
+    elif name == "reports:province_not_connected":
+        names = {item.facility.name for item in response.context["not_connected"]}
+        assert "Khách sạn cách ly Mường Thanh" in names
+        assert {item.facility.province.code for item in response.context["not_connected"]} == {
+            "01"
+        }
     else:
         assert [line.province.code for line in response.context["lines"]] == ["01"]
         assert response.context["grand"].counts == HANOI

@@ -309,7 +309,8 @@ def _selects(captured):
 
 
 def test_camera_export_sums_uptime_per_batch_in_the_exports_order(monkeypatch):
-    monkeypatch.setattr(exports, "UPTIME_BATCH", 2)
+    monkeypatch.setattr(exports, "UPTIME_BATCH", 3)
+    monkeypatch.setattr(exports, "UPTIME_FIRST_BATCH", 1)
     hcm = factories.facility("79", name="A Thủ Đức")
     hn_b = factories.facility("01", name="B Mê Linh")
     hn_a = factories.facility("01", name="A Pháp Vân")
@@ -335,7 +336,8 @@ def test_camera_export_sums_uptime_per_batch_in_the_exports_order(monkeypatch):
         ("79", "A Thủ Đức", "Sân"),
     ]
     assert [r[10] for r in rows] == [None, None, None, 0.5, 1.0, None]
-    # The cameras in one streamed query, then one grouped query per batch of their uptime.
+    # The cameras in one streamed query, then one grouped query per batch of their uptime: a
+    # first small batch (1 camera), then batches of 3 (3 and 2).
     assert len(_selects(queries)) == 1 + 3
 
 

@@ -228,6 +228,9 @@ def crawl_urls(objects):
         ],
         "facility_detail": [reverse("facility_detail", args=[facility.pk])],
         "reports:province": [reverse("reports:province", args=[facility.province.code])],
+        "reports:province_not_connected": [
+            reverse("reports:province_not_connected", args=[facility.province.code])
+        ],
         "reports:export_job": [
             reverse("reports:export_job", args=[job.pk]) for job in ExportJob.objects.all()
         ],
