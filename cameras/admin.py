@@ -2,6 +2,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_field, unquote
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -22,6 +23,7 @@ from cameras.standard_admin import ConnectionStandardAdmin
 from facilities import access
 from facilities.models import Facility
 from portal.admin_scope import (
+    CappedPaginator,
     DropdownChoicesFilter,
     ScopedAdmin,
     ScopedProvinceFilter,
@@ -108,6 +110,17 @@ class CameraAdmin(ScopedAdmin):
     # (trigram-indexed on PostgreSQL: portal/search.py), no join, no UPPER() LIKE.
     search_fields = ["search_text__folded_contains"]
     autocomplete_fields = ["facility"]
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # A search of words most cameras share ("khu cach ly") matches thousands: its count
+        # stops at the pages within reach ("more than 1,000 results"), where counting every
+        # match re-read them all (100 of 310 ms on PostgreSQL at 100,000 cameras). The list
+        # itself keeps its exact count.
+        if request.GET.get(SEARCH_VAR, "").strip():
+            return CappedPaginator.for_request(
+                request, queryset, per_page, orphans, allow_empty_first_page
+            )
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
     readonly_fields = [
         "status_timeline",
         "status_changed_at",

@@ -116,3 +116,32 @@ def test_the_admin_lists_find_provinces_facilities_and_cameras_without_accents(a
     assert found("cameras_camera", "cong hoi an") == ["Cổng chính"]
     assert found("cameras_camera", "rtsp://10.0.0.") == ["Cổng chính"]
     assert found("cameras_camera", "cong soc son") == []
+
+
+@pytest.mark.django_db
+def test_a_camera_search_matching_many_counts_only_the_pages_in_reach(admin_client_vi, monkeypatch):
+    from django.contrib import admin
+
+    from portal.admin_scope import CappedPaginator
+
+    camera_admin = admin.site._registry[Camera]
+    monkeypatch.setattr(camera_admin, "list_per_page", 2)
+    monkeypatch.setattr(CappedPaginator, "MIN_CAP", 3)
+    monkeypatch.setattr(CappedPaginator, "PAGES_AHEAD", 0)
+    facility = factories.facility("01", name="Khu cách ly Sóc Sơn")
+    for n in range(5):
+        factories.camera(facility, name=f"Cổng {n}")
+    url = reverse("admin:cameras_camera_changelist")
+
+    searched = admin_client_vi.get(url, {"q": "cong"})
+    cl = searched.context["cl"]
+    assert cl.paginator.more and cl.result_count == 3
+    assert [str(row) for row in cl.result_list] == ["Cổng 0", "Cổng 1"]
+    assert "hơn 3 kết quả" in searched.content.decode()
+    # Moving on brings the next pages within reach; the last page shows the rest.
+    assert [
+        str(r) for r in admin_client_vi.get(url, {"q": "cong", "p": 3}).context["cl"].result_list
+    ] == ["Cổng 4"]
+    # The list itself, not searched, keeps its exact count.
+    plain = admin_client_vi.get(url).context["cl"]
+    assert plain.result_count == 5 and not getattr(plain.paginator, "more", False)
