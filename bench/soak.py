@@ -76,6 +76,9 @@ def parse_args():
     parser.add_argument("--code", help="checkout whose code to run (default: this one)")
     parser.add_argument("--keep", help="keep the data directory and logs here")
     parser.add_argument("--label", default="after")
+    parser.add_argument(
+        "--tag", help="names the README section (default: 'backlog' with a backlog, else none)"
+    )
     parser.add_argument("--save", help="store this run's figures (JSON)")
     parser.add_argument("--stored", help="report figures stored by --save instead of running")
     parser.add_argument("--compare", action="append", default=[], metavar="LABEL=FILE")
@@ -851,7 +854,7 @@ def main():
     lines = report(runs)
     print("\n".join(lines))
     if args.write:
-        tag = "backlog" if figures["args"]["backlog"] else ""
+        tag = args.tag or ("backlog" if figures["args"]["backlog"] else "")
         write_readme(lines, figures["database"], tag)
 
 
