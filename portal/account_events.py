@@ -39,6 +39,15 @@ SIGN_IN_EVENTS = (
     AccountEventKind.RECOVERY_CODES_RENEWED,
     AccountEventKind.SECOND_FACTOR_RESET,
 )
+# Events about the acting account itself.
+SELF_EVENTS = (
+    AccountEventKind.LOGIN,
+    AccountEventKind.LOGOUT,
+    AccountEventKind.PASSWORD_CHANGED,
+    AccountEventKind.SECOND_FACTOR_ENROLLED,
+    AccountEventKind.RECOVERY_CODE_USED,
+    AccountEventKind.RECOVERY_CODES_RENEWED,
+)
 # The key that marks the credentials of Django's `user_login_failed` as a wrong second-factor
 # code (portal/twofactor.py) rather than a wrong password: the same failure for django-axes,
 # its own kind of event here.
@@ -85,7 +94,7 @@ def _account_for(event, actor, target, username, detail):
     User = get_user_model()
     if isinstance(target, User):
         return target
-    if event in ("login", "logout", "password_changed") and authenticated(actor):
+    if event in SELF_EVENTS and authenticated(actor):
         return actor
     name = detail.get("user") if event in ("grant", "revoke") else username
     if authenticated(actor) and name == actor.get_username():

@@ -209,7 +209,7 @@ def enrol(request, seed, code):
         device.last_used_at = timezone.now()
         device.save()
         codes = _store_recovery_codes(user)
-        record_event(AccountEventKind.SECOND_FACTOR_ENROLLED, request, target=user)
+        record_event(AccountEventKind.SECOND_FACTOR_ENROLLED, request)
     mark_verified(request, device)
     sign_in_complete(request, user)
     return codes
@@ -230,7 +230,7 @@ def renew_recovery_codes(request):
     """New recovery codes for the signed-in account; the old ones stop working."""
     with transaction.atomic():
         codes = _store_recovery_codes(request.user)
-        record_event(AccountEventKind.RECOVERY_CODES_RENEWED, request, target=request.user)
+        record_event(AccountEventKind.RECOVERY_CODES_RENEWED, request)
     return codes
 
 
@@ -265,10 +265,7 @@ def check_code(request, code):
         return None
     if isinstance(device, RecoveryCodeSet):
         record_event(
-            AccountEventKind.RECOVERY_CODE_USED,
-            request,
-            target=user,
-            detail={"codes_left": device.codes_left()},
+            AccountEventKind.RECOVERY_CODE_USED, request, detail={"codes_left": device.codes_left()}
         )
     mark_verified(request, device)
     sign_in_complete(request, user)
