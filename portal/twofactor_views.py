@@ -117,6 +117,9 @@ def setup(request):
         return redirect(page)
     seed = twofactor.setup_seed(request)
     form = CodeForm(request.POST or None)
+    if not form.is_bound:
+        # The instructions come first: focusing the field would scroll them away.
+        form.fields["code"].widget.attrs.pop("autofocus")
     if request.method == "POST" and form.is_valid():
         codes = twofactor.enrol(request, seed, form.cleaned_data["code"])
         if codes is not None:
