@@ -492,6 +492,15 @@ def test_a_national_administrator_resets_a_lost_phone(operator, national_admin):
     assert client_is_in(admin_client)
 
 
+def test_a_national_administrator_resetting_its_own_app_signs_in_again(national_admin):
+    admin, client = national_admin
+    done = client.post(reverse("admin:auth_user_reset_second_factor", args=[admin.pk]))
+    assert done["Location"] == reverse("login")
+    assert not client_is_in(client)
+    sign_in(client, admin.username)
+    assert client.get(reverse("admin:index"))["Location"].startswith(reverse("otp_setup"))
+
+
 def test_only_national_administrators_reset(operator, operator_app):
     official = factories.national_official("cuc.vt.02", password=PASSWORD, is_staff=True)
     app = give_app(official)
