@@ -14,6 +14,7 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -141,6 +142,21 @@ def grantable_roles(granter):
     if access.has_any_scope(granter, access.MANAGE):
         return [ROLES[Role.FACILITY_MANAGER]]
     return []
+
+
+def second_factor_required(user):
+    """Whether `user` must sign in with a second factor (portal/twofactor.py).
+
+    Every account that works in the admin (staff: national administrators, national officials
+    and every province role), and any national reader, even one made outside the roles above;
+    every other account (facility managers) may set one up, and must when
+    OTP_REQUIRED_FOR_MANAGERS is on. The grants are read once per request (access.py).
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_staff or user.is_superuser or access.is_national_viewer(user):
+        return True
+    return settings.OTP_REQUIRED_FOR_MANAGERS
 
 
 def _open_the_admin(user, spec):

@@ -1,5 +1,6 @@
 """Account events: login, logout, failed login, password change, lock-out, grant, revoke, export,
-view of a sensitive page.
+view of a sensitive page, and the second factor's (set up, wrong code, recovery code used, new
+recovery codes, reset by a national administrator).
 
 Each is a `portal.models.AccountEvent` row written by `record_event`, and also one JSON line in the
 access log file (portal/accesslog.py), with nothing secret in either. The event stores the
@@ -32,7 +33,25 @@ SIGN_IN_EVENTS = (
     AccountEventKind.LOGIN_FAILED,
     AccountEventKind.PASSWORD_CHANGED,
     AccountEventKind.LOCKED_OUT,
+    AccountEventKind.SECOND_FACTOR_ENROLLED,
+    AccountEventKind.SECOND_FACTOR_FAILED,
+    AccountEventKind.RECOVERY_CODE_USED,
+    AccountEventKind.RECOVERY_CODES_RENEWED,
+    AccountEventKind.SECOND_FACTOR_RESET,
 )
+# Events about the acting account itself.
+SELF_EVENTS = (
+    AccountEventKind.LOGIN,
+    AccountEventKind.LOGOUT,
+    AccountEventKind.PASSWORD_CHANGED,
+    AccountEventKind.SECOND_FACTOR_ENROLLED,
+    AccountEventKind.RECOVERY_CODE_USED,
+    AccountEventKind.RECOVERY_CODES_RENEWED,
+)
+# The key that marks the credentials of Django's `user_login_failed` as a wrong second-factor
+# code (portal/twofactor.py) rather than a wrong password: the same failure for django-axes,
+# its own kind of event here.
+WRONG_CODE_MARK = "second_factor"
 # Events whose actor is whoever is at the keyboard, authenticated or not: never the system.
 ANONYMOUS_EVENTS = (AccountEventKind.LOGIN_FAILED, AccountEventKind.LOCKED_OUT)
 
@@ -75,7 +94,7 @@ def _account_for(event, actor, target, username, detail):
     User = get_user_model()
     if isinstance(target, User):
         return target
-    if event in ("login", "logout", "password_changed") and authenticated(actor):
+    if event in SELF_EVENTS and authenticated(actor):
         return actor
     name = detail.get("user") if event in ("grant", "revoke") else username
     if authenticated(actor) and name == actor.get_username():

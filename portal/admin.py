@@ -10,24 +10,27 @@ import json
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django import forms
-from django.contrib import admin
-from django.contrib.auth import get_user_model
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import OuterRef, Subquery
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from facilities import access, audit_scope
 from facilities.models import Province
 from facilities.roles import NATIONAL_OFFICIALS_GROUP, check_new_username
-from portal import admin_scope
+from portal import admin_scope, twofactor
 from portal.models import AccountEvent
 from portal.permission_names import permission_choice
 from portal.text import CleanTextMixin, CleanTextModelForm
@@ -432,18 +435,78 @@ def _translated_choices(formfield, db_field):
 
 @admin.register(User)
 class AccountAdmin(UserAdmin):
+    """Accounts (national administrators only: NationalAdminOnly), with their two-factor
+    sign-in: its state on the account's page, and a reset for a lost phone."""
+
     add_form = AccountCreationForm
     form = AccountChangeForm
+    change_form_template = "admin/portal/account_change_form.html"
     list_display = _family_name_first(UserAdmin.list_display)
     fieldsets = [
         (title, {**options, "fields": _family_name_first(options["fields"])})
         for title, options in UserAdmin.fieldsets
-    ]
+    ] + [(_("Two-factor sign-in"), {"fields": ["second_factor"]})]
+    readonly_fields = ["second_factor"]
     list_filter = ["is_staff", "is_superuser", "is_active", ("groups", GroupFilter)]
 
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
         formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
         return _translated_choices(formfield, db_field)
+
+    @admin.display(description=_("two-factor sign-in"))
+    def second_factor(self, obj):
+        device = twofactor.app_of(obj) if obj.pk else None
+        if device is None:
+            return gettext("Not set up")
+        left = twofactor.recovery_codes_left(obj)
+        return ngettext(
+            "Authenticator app set up on %(date)s; %(left)d recovery code left",
+            "Authenticator app set up on %(date)s; %(left)d recovery codes left",
+            left,
+        ) % {"date": formats.date_format(timezone.localtime(device.created_at)), "left": left}
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:user_id>/reset-second-factor/",
+                self.admin_site.admin_view(self.reset_second_factor_view),
+                name="auth_user_reset_second_factor",
+            ),
+            *super().get_urls(),
+        ]
+
+    def reset_second_factor_view(self, request, user_id):
+        """Confirm, then remove the account's authenticator app and recovery codes and end its
+        sessions (portal/twofactor.py `reset`); an account event names who did it."""
+        if not access.is_national_admin(request.user):
+            raise PermissionDenied
+        account = get_object_or_404(User, pk=user_id)
+        change_url = reverse("admin:auth_user_change", args=[account.pk])
+        if request.method == "POST":
+            twofactor.reset(account, request)
+            if account.pk == request.user.pk:
+                # Its own sessions ended with the others: sign in again and set up the new app.
+                logout(request)
+                return redirect("login")
+            self.message_user(
+                request,
+                gettext(
+                    "The two-factor sign-in of %(name)s was reset: the account sets up a new "
+                    "authenticator app at its next sign-in, and its open sessions were ended."
+                )
+                % {"name": account.get_username()},
+                messages.SUCCESS,
+            )
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Reset two-factor sign-in"),
+            "account": account,
+            "has_second_factor": twofactor.has_second_factor(account),
+            "opts": self.opts,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/portal/reset_second_factor.html", context)
 
 
 @admin.register(Group)

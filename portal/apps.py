@@ -17,9 +17,10 @@ class PortalConfig(AppConfig):
         from portal import auditlog_setup
 
         auditlog_setup.setup(self)
-        # Deploy checks of the public development keys (manage.py check --deploy), and the
-        # session's renewal stamp set at sign-in (a signal receiver).
-        from portal import checks, sessions  # noqa: F401
+        # Deploy checks of the public development keys (manage.py check --deploy), the
+        # session's renewal stamp set at sign-in and the second factor asked after the
+        # password (signal receivers).
+        from portal import checks, sessions, twofactor_gate  # noqa: F401
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

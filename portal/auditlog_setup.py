@@ -31,7 +31,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models.signals import post_migrate, post_save, pre_save
 
 from portal import audit_provinces
-from portal.account_events import REDACTED, record_event
+from portal.account_events import REDACTED, WRONG_CODE_MARK, record_event
 from portal.actor import current_actor, current_context, is_system
 from portal.audit_retention import ensure_retention_schedule
 from portal.models import ImmutableRecordError
@@ -184,6 +184,10 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
     # Django has already replaced the password in `credentials` by stars; only the name is kept.
     User = get_user_model()
     name = credentials.get(User.USERNAME_FIELD) or credentials.get("username") or ""
+    if credentials.get(WRONG_CODE_MARK):
+        # A wrong code after the right password (portal/twofactor.py): the session's account.
+        record_event("otp_failed", request, username=str(name))
+        return
     record_event("login_failed", request, username=str(name))
 
 

@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Request id, client address from trusted proxies only, audit context (not auditlog's own).
     "portal.middleware.AuditMiddleware",
+    # A signed-in account that must give its second factor sees only the code (or enrolment)
+    # page until it has (portal/twofactor_gate.py).
+    "portal.twofactor_gate.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lock-out page.
@@ -168,13 +171,26 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Wrong second-factor codes count as failed logins (portal/twofactor.py). The count starts again
+# when a whole sign-in succeeds (password, then the code where one is asked), not at the password
+# alone: it would wipe the wrong codes, and the password's holder could guess codes forever.
+AXES_RESET_ON_SUCCESS = False
+# Never stored in axes' record of a failed attempt: the typed name and address are columns of
+# their own, and a code typed wrong may be one digit off the right one.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 AXES_CLIENT_IP_CALLABLE = "portal.axes_hooks.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.axes_hooks.lockout_response"
 # The audit trail records logins and lock-outs; axes keeps only its counters (no admin, no log).
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True
+
+# Two-factor sign-in (portal/twofactor.py): staff accounts (every role that works in the admin),
+# national officials and national administrators always; every other account (facility
+# managers) may set it up, and must when OTP_REQUIRED_FOR_MANAGERS=1. No setting turns it off.
+OTP_REQUIRED_FOR_MANAGERS = env_bool("OTP_REQUIRED_FOR_MANAGERS", False)
+# The name authenticator apps show beside the account's name.
+OTP_ISSUER = os.environ.get("OTP_ISSUER", "Cổng kết nối camera")
 
 # Sessions (in the database, so an account can be signed out from the server) end after
 # SESSION_IDLE_MINUTES without a request. A request renews the session (row and cookie) when it

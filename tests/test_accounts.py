@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from portal.models import AccountEvent
 from tests import factories
+from tests.second_factor import code_for, give_app
 from tests.test_sessions import age_renewal
 
 pytestmark = pytest.mark.django_db
@@ -85,12 +86,30 @@ def test_the_admin_login_is_protected_too(client, officer):
 
 @override_settings(AXES_FAILURE_LIMIT=3)
 def test_a_successful_login_resets_the_count(client, officer):
+    # A staff account's sign-in succeeds at its code (tests/test_twofactor.py): the password
+    # alone does not wipe the count, or wrong codes could be guessed forever between passwords.
+    device = give_app(officer)
     login(client, "canbo01", "wrong-password")
     login(client, "canbo01", "wrong-password")
     assert login(client, "canbo01", PASSWORD).status_code == 302
+    code = client.post(
+        reverse("otp_verify"), {"code": code_for(device)}, REMOTE_ADDR="203.0.113.7"
+    )
+    assert code.status_code == 302
     client.logout()
     login(client, "canbo01", "wrong-password")
     assert login(client, "canbo01", "wrong-password").status_code == 200
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_a_password_alone_resets_the_count_where_no_code_is_asked(client):
+    manager = factories.facility_manager("quanly01", factories.facility(), password=PASSWORD)
+    login(client, "quanly01", "wrong-password")
+    login(client, "quanly01", "wrong-password")
+    assert login(client, manager.username, PASSWORD).status_code == 302
+    client.logout()
+    login(client, "quanly01", "wrong-password")
+    assert login(client, "quanly01", "wrong-password").status_code == 200
 
 
 def test_the_lock_out_limit_and_cool_off_come_from_the_environment():

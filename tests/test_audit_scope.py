@@ -28,6 +28,7 @@ from portal.account_events import record_event
 from portal.actor import acting_as
 from portal.models import AccountEvent
 from tests import factories
+from tests.second_factor import code_for, give_app
 
 pytestmark = pytest.mark.django_db
 
@@ -77,10 +78,15 @@ def scene(django_user_model):
 def own_traffic(client, user, *, address, agent, facilities=()):
     """What the account does itself: a mistyped password, a login, the facility pages, a logout."""
     meta = {"REMOTE_ADDR": address, "HTTP_USER_AGENT": agent}
+    # Staff accounts give their second factor after the password (tests/test_twofactor.py).
+    app = give_app(user) if user.is_staff else None
     wrong = client.post(reverse("login"), {"username": user.username, "password": "sai"}, **meta)
     assert wrong.status_code == 200
     right = client.post(reverse("login"), {"username": user.username, "password": PASSWORD}, **meta)
     assert right.status_code == 302
+    if app is not None:
+        code = client.post(reverse("otp_verify"), {"code": code_for(app)}, **meta)
+        assert code.status_code == 302
     for facility in facilities:
         assert client.get(reverse("facility_detail", args=[facility.pk]), **meta).status_code == 200
     assert client.post(reverse("logout"), **meta).status_code == 302

@@ -45,6 +45,7 @@ from portal.models import AccountEvent
 from reports.models import DailySnapshot, ExportJob
 from reports.snapshot import take_snapshot
 from tests import english_ui, factories
+from tests.second_factor import code_for_seed, seed_from_secret
 
 # What is written the same in both languages (names of standards, products and companies,
 # abbreviations), and the language menu's "English", which names the language in itself.
@@ -98,6 +99,7 @@ SKIPPED = {
     "admin:jsi18n": "JavaScript: its catalog is checked below",
     "admin:view_on_site": "redirects to the object's own page",
     "admin:cameras_camera_check": "POST only (queues a check); GET redirects to the camera's page",
+    "otp_recovery_codes": "POST only (replaces the recovery codes); its page is crawled below",
     # Unnamed: the admin's "<object id>/" redirect to the change page, and its catch-all.
     "admin/<path:object_id>/": "redirects to the change page",
     "admin/(?P<url>.*)$": "the 404 page, crawled below",
@@ -226,6 +228,9 @@ def crawl_urls(objects):
         "admin:auth_user_password_change": [
             reverse("admin:auth_user_password_change", args=[user.pk])
         ],
+        "admin:auth_user_reset_second_factor": [
+            reverse("admin:auth_user_reset_second_factor", args=[user.pk])
+        ],
         "facility_detail": [reverse("facility_detail", args=[facility.pk])],
         "reports:province": [reverse("reports:province", args=[facility.province.code])],
         "reports:province_not_connected": [
@@ -336,6 +341,31 @@ def _crawl_as(client, label, urls, findings):
             findings.check(f"{label} POST {url}", client.post(url, {}))
 
 
+def _crawl_two_factor_sign_in(findings):
+    """The pages of two-factor sign-in as a person walks them (the crawled clients above had
+    passed their code already): enrolment, a wrong first code, the recovery codes, the code
+    page, a wrong code, the warning after a recovery code, new recovery codes."""
+    password = "Mat-khau-du-dai-2021"
+    factories.province_user("ky_su_vnpt", "01", role="connect_province", password=password)
+    client = Client()
+    client.post(reverse("login"), {"username": "ky_su_vnpt", "password": password})
+    setup = client.get(reverse("otp_setup"))
+    findings.check("enrolment", setup)
+    findings.check("enrolment, wrong code", client.post(reverse("otp_setup"), {"code": "000000"}))
+    secret = re.search(r'id="otp-secret">([A-Z2-7 ]+)<', setup.content.decode()).group(1)
+    codes = client.post(reverse("otp_setup"), {"code": code_for_seed(seed_from_secret(secret))})
+    findings.check("recovery codes", codes)
+    recovery = re.findall(r"<li><code>([a-z2-7-]+)</code></li>", codes.content.decode())
+
+    client.post(reverse("logout"))
+    client.post(reverse("login"), {"username": "ky_su_vnpt", "password": password})
+    findings.check("code page", client.get(reverse("otp_verify")))
+    findings.check("code page, wrong code", client.post(reverse("otp_verify"), {"code": "sai"}))
+    warned = client.post(reverse("otp_verify"), {"code": recovery[0]}, follow=True)
+    findings.check("signed in with a recovery code", warned)
+    findings.check("new recovery codes", client.post(reverse("otp_recovery_codes")))
+
+
 # --- The crawl --------------------------------------------------------------------------------
 
 
@@ -366,6 +396,8 @@ def test_no_english_on_any_page_of_any_role_in_vietnamese(registry, finder, sett
             {"password1": "123", "password2": "1234"},
         ),
     )
+
+    _crawl_two_factor_sign_in(findings)
 
     # 500.
     client = Client(raise_request_exception=False)

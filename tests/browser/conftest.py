@@ -11,7 +11,8 @@
 * Checks are queued as in production, never run inline (django-q2's sync mode is off here):
   nothing runs them unless a journey starts a task cluster.
 * Fixtures: `browser` (1366x768), `phone` (375x812, a phone's user agent and touch), `sign_in`
-  (through the real login page), `journey` (counts clicks, fields typed into and page loads;
+  (through the real login page, then the code page with the code of the account's app),
+  `journey` (counts clicks, fields typed into and page loads;
   tests/browser/journey.py), `downloads` (the folder the browsers save files into).
 * The language is Vietnamese as a person here has it: Accept-Language vi and the portal's
   language cookie set to vi.
@@ -35,13 +36,17 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from facilities.roles import second_factor_required
+from portal.twofactor import has_second_factor
 from tests.browser.journey import Journey, wait
+from tests.second_factor import code_for, give_app
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -224,13 +229,16 @@ def phone(live_portal, downloads, _artifacts):
 @pytest.fixture
 def sign_in(live_portal):
     """sign_in(driver, username, password, journey=None): through the login page, as a person
-    does (typed into the form, the button clicked); counted when a journey is given. Returns
-    once the landing page has loaded."""
+    does (typed into the form, the button clicked), then the code page for an account that
+    must give its second factor: its authenticator app is set up beforehand (as enrolment
+    leaves it, tests/second_factor.py) and the code it shows now is typed. Counted when a
+    journey is given. Returns once the landing page has loaded."""
 
     def sign_in(driver, username, password, journey=None):
         login = reverse("login")
         if journey is None:
             journey = Journey("sign-in", driver, live_portal.url)
+        app = _app_of(username)
         if login not in driver.current_url:
             journey.visit(login)
         # The language a person chose with the menu; Vietnamese is also the portal's default.
@@ -244,9 +252,28 @@ def sign_in(live_portal):
             lambda d: login not in d.current_url or d.find_elements(By.CSS_SELECTOR, ".errorlist")
         )
         assert login not in driver.current_url, f"{username} could not sign in"
+        if app is not None:
+            type_code(driver, journey, code_for(app))
         return journey
 
     return sign_in
+
+
+def _app_of(username):
+    """The authenticator app of an account that must use one (made if it has none yet)."""
+    user = get_user_model()._default_manager.get(username=username)
+    if second_factor_required(user) or has_second_factor(user):
+        return give_app(user)
+    return None
+
+
+def type_code(driver, journey, code):
+    """On the code page: type the app's code and continue to the page asked for."""
+    page = reverse("otp_verify")
+    assert page in driver.current_url, f"expected the code page, not {driver.current_url}"
+    journey.type("#id_code", code, "sign-in code")
+    journey.click("main form button[type=submit]", "Tiếp tục", load=True)
+    assert page not in driver.current_url, "the code was refused"
 
 
 @pytest.fixture
