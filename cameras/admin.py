@@ -261,6 +261,17 @@ class CameraAdmin(ScopedAdmin):
             if field is not None:
                 allowed = {obj.connection_status, *lifecycle.offered_targets(obj, roles)}
                 field.choices = [c for c in field.choices if c[0] in allowed]
+                # A status no longer offered was most often the camera's own when the page was
+                # opened: the checks (or another person) moved it meanwhile. Say so, not
+                # Django's "registered is not one of the available choices".
+                field.error_messages = {
+                    **field.error_messages,
+                    "invalid_choice": _(
+                        "The connection status changed to “%(current)s” while you were editing "
+                        "(by the checks or another person). Choose the status again and save."
+                    )
+                    % {"current": obj.get_connection_status_display()},
+                }
         return form
 
     def response_add(self, request, obj, post_url_continue=None):

@@ -565,3 +565,32 @@ def test_province_filter_offers_only_the_provinces_in_scope(world, client):
     )
     paths = [f.field_path for f in response.context["cl"].filter_specs if hasattr(f, "field_path")]
     assert "facility__province" not in paths
+
+
+def test_a_status_moved_by_the_checks_while_editing_is_explained_not_refused_in_raw_words(
+    world, client
+):
+    # The form was opened while the camera was registered; the checks made it eligible before
+    # the person saved.
+    c = world.client_for(client, "superuser")
+    Camera.objects.filter(pk=world.c1.pk).update(connection_status="eligible")
+    data = {
+        "facility": world.f1.pk,
+        "name": "Renamed",
+        "zone": "gate",
+        "stream_url": world.c1.stream_url,
+        "username": "",
+        "password": "",
+        "connection_status": "registered",
+        "status_reason": "",
+        "check_enabled": "on",
+    }
+    response = c.post(reverse("admin:cameras_camera_change", args=[world.c1.pk]), data)
+    assert response.status_code == 200  # the form again, nothing saved
+    world.c1.refresh_from_db()
+    assert world.c1.name != "Renamed"
+    errors = response.context["adminform"].form.errors["connection_status"]
+    assert errors == [
+        "Trạng thái kết nối đã chuyển thành “Đủ điều kiện” trong lúc bạn sửa (do kiểm tra tự "
+        "động hoặc người khác). Hãy chọn lại trạng thái rồi lưu."
+    ]
