@@ -21,6 +21,11 @@ class AccountEventKind(models.TextChoices):
     REVOKE = "revoke", _("Access revoked")
     EXPORT = "export", _("Export")
     VIEW = "view", _("Sensitive page viewed")
+    # A camera's stream address, user name and password shown to an operator engineer
+    # (cameras/disclosure.py): one event per camera.
+    CONNECTION_DETAILS = "connection_details", _("Connection details disclosed")
+    TOKEN_CREATED = "token_created", _("API token created")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
 
 
 class ImmutableRecordError(Exception):

@@ -1,0 +1,55 @@
+"""Who calls the API: a token (`Authorization: Bearer cpt_...`), or the portal's session.
+
+Tokens are the machine path: a program cannot type a second factor, so a token request is not
+asked for one. What keeps a token from being a way around two-factor sign-in is that one is
+created only from a session that passed the second factor (api/pages.py). A session, on the
+other hand, counts only once it passed the second factor, when the portal asks for one
+(django-otp's `user.is_verified()`, present when its middleware runs): a password alone opens
+the API no more than it opens the admin.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from api import tokens
+
+SCHEME = "Bearer"
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <key>`; request.auth is then the ApiToken."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        scheme, _space, key = header.partition(" ")
+        if scheme.lower() != SCHEME.lower():
+            return None  # another scheme or none: the session may still authenticate
+        key = key.strip()
+        if not key:
+            raise exceptions.AuthenticationFailed(_("The Authorization header carries no token."))
+        token = tokens.find(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("This token is not valid."))
+        address = getattr(request._request, "client_address", None)
+        refusal = tokens.refusal(token, address)
+        if refusal is not None:
+            raise exceptions.AuthenticationFailed(refusal)
+        tokens.touch(token, address)
+        return token.owner, token
+
+    def authenticate_header(self, request):
+        # A 401 names the scheme to use (without it DRF would answer 403).
+        return f'{SCHEME} realm="api"'
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The portal's session (the browsable API inside the portal), CSRF enforced, counted only
+    once it passed the second factor where the portal asks for one."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        if not tokens.second_factor_passed(result[0]):
+            return None
+        return result
