@@ -18,13 +18,21 @@ class StrictSerializer(serializers.Serializer):
     default_error_messages = {"unknown": _("Unknown field.")}
 
     def to_internal_value(self, data):
+        unknown = {}
         if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [self.error_messages["unknown"]] for name in unknown}
-                )
-        return super().to_internal_value(data)
+            unknown = {
+                name: [self.error_messages["unknown"]]
+                for name in sorted(set(data) - set(self.fields))
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 class ProvinceSerializer(serializers.ModelSerializer):
