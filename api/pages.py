@@ -5,6 +5,7 @@ one): otherwise a stolen password would make a key that never asks for the code.
 """
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,7 +36,8 @@ def tokens_page(request):
             )
         form = TokenForm(request.POST, may_choose_owner=may_choose_owner)
         if form.is_valid():
-            owner = form.cleaned_data.get("owner") or user
+            # The account itself, not the request's lazy wrapper of it (the event's target).
+            owner = form.cleaned_data.get("owner") or get_user_model().objects.get(pk=user.pk)
             if owner != user and not (may_choose_owner and tokens.is_service_account(owner)):
                 raise PermissionDenied(
                     _("Only national administrators create tokens for service accounts.")

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from api.errors import item_message
 from cameras import lifecycle
-from cameras.models import Camera, CameraStatusChange
+from cameras.models import Camera, CameraStatusChange, ConnectionStandard
 from cameras.queue import request_checks
 from cameras.tasks import checkable
 from facilities import access
@@ -42,6 +42,7 @@ ROLES = frozenset({lifecycle.OPERATOR})
 assert not any(t.effects for t in lifecycle.TRANSITIONS if t.by in ROLES)
 # What an item may change on a camera: the lifecycle's fields and the central id.
 FIELDS = [*lifecycle.FIELDS, "central_id"]
+COLUMNS = [(name, Camera._meta.get_field(name).attname) for name in FIELDS]
 
 
 @dataclass
@@ -100,6 +101,7 @@ def check(user, items, now=None):
     ) if missing else set()
     first_item = {}
     wants_check = []
+    standard = ConnectionStandard.current()
     for item in items:
         if item.camera_id in first_item:
             plan.errors.append(item_message(item.n, "camera", _(
@@ -120,7 +122,8 @@ def check(user, items, now=None):
             continue  # already so: nothing to do for the status (idempotent)
         try:
             plan.transitions[item.n] = lifecycle.check(
-                camera, item.status, ROLES, reason=item.reason, now=now, queue_check=False
+                camera, item.status, ROLES, reason=item.reason, now=now, queue_check=False,
+                standard=standard,
             )
         except lifecycle.Refused as refused:
             name = "reason" if refused.field == "status_reason" else "status"
@@ -205,9 +208,10 @@ def write(user, plan, now=None):
             camera.updated_at = now
             before.append(old)
             after.append(camera)
+            # Compared by column (connected_by_id), so no account is loaded to compare.
             changes.append(
-                {name: getattr(camera, name) for name in FIELDS
-                 if getattr(old, name) != getattr(camera, name)}
+                {name: getattr(camera, name) for name, column in COLUMNS
+                 if getattr(old, column) != getattr(camera, column)}
             )
             outcomes.append((item, True))
         if after:

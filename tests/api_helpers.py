@@ -77,3 +77,28 @@ class World:
 
     def client(self, who, **token):
         return api_client(self.users[who], **token)
+
+
+class SecondFactorStub:
+    """What django-otp's OTPMiddleware gives a request's user: `is_verified()`. The answer is
+    the test's (settings.TEST_SECOND_FACTOR): the two-factor sign-in itself is another
+    branch's; the API only relies on this interface."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        verified = settings.TEST_SECOND_FACTOR
+        request.user.is_verified = lambda: verified
+        return self.get_response(request)
+
+
+def with_second_factor(settings, verified):
+    """Install SecondFactorStub after the authentication middleware, answering `verified`."""
+    middleware = list(settings.MIDDLEWARE)
+    index = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+    middleware.insert(index + 1, "tests.api_helpers.SecondFactorStub")
+    settings.MIDDLEWARE = middleware
+    settings.TEST_SECOND_FACTOR = verified

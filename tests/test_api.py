@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cameras.models import Camera
-
 from portal.models import AccountEvent
 from reports.snapshot import take_snapshot
 from tests import factories
