@@ -57,13 +57,16 @@ def _no_store(response):
 
 
 def _throttled(exceeded):
-    return exceptions.Throttled(
-        wait=exceeded.wait,
+    refusal = exceptions.Throttled(
         detail=_(
             "You received the connection details of %(limit)d cameras in this period, the most "
             "allowed: try again in %(wait)d seconds."
         ) % {"limit": exceeded.limit, "wait": exceeded.wait},
     )
+    # Set after: given to the constructor, DRF appends an English "Expected available in..."
+    # to the message. DRF's handler turns it into the Retry-After header.
+    refusal.wait = exceeded.wait
+    return refusal
 
 
 def _disclose(request, cameras):
