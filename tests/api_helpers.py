@@ -96,9 +96,7 @@ class SecondFactorStub:
 
 
 def with_second_factor(settings, verified):
-    """Install SecondFactorStub after the authentication middleware, answering `verified`."""
-    middleware = list(settings.MIDDLEWARE)
-    index = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
-    middleware.insert(index + 1, "tests.api_helpers.SecondFactorStub")
-    settings.MIDDLEWARE = middleware
+    """Install SecondFactorStub last (after django-otp's middleware, when the portal has it, so
+    the test decides), answering `verified`."""
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.api_helpers.SecondFactorStub"]
     settings.TEST_SECOND_FACTOR = verified

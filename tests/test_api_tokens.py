@@ -23,6 +23,13 @@ PAGE = reverse("api:tokens")
 CAMERAS = reverse("api:camera-list")
 
 
+@pytest.fixture(autouse=True)
+def verified(settings):
+    """Sessions passed the second factor, unless a test says otherwise (the sign-in with it is
+    tested with the two-factor sign-in; here only its answer, `is_verified()`, matters)."""
+    with_second_factor(settings, verified=True)
+
+
 @pytest.fixture
 def operator():
     return factories.province_user("viettel_hn", "01", "connect_province")
@@ -70,7 +77,7 @@ def test_an_account_makes_a_token_for_itself_shown_once_and_stored_hashed(operat
 
 
 def test_no_token_from_a_session_without_the_second_factor(operator, client, settings):
-    with_second_factor(settings, verified=False)
+    settings.TEST_SECOND_FACTOR = False
     client.force_login(operator)
     page = client.get(PAGE)
     assert page.status_code == 200 and 'name="name"' not in page.content.decode()
@@ -86,7 +93,7 @@ def test_no_token_from_a_session_without_the_second_factor(operator, client, set
 
 def test_a_token_is_the_machine_path_whatever_the_second_factor(operator, settings):
     key = token_key(operator)
-    with_second_factor(settings, verified=False)
+    settings.TEST_SECOND_FACTOR = False
     assert _bearer(key).get(CAMERAS).status_code == 200
 
 
