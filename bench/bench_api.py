@@ -5,9 +5,10 @@ Fills a throwaway database with the national data set of issue 13 (bench/dataset
 cameras, Hồ Chí Minh 30,000 of them), then, through Django's test client and an API token (the
 whole request: authentication, the scope's subqueries, serialisation to JSON):
 
-- pages every camera of the registry as a national administrator, and every camera of Hồ Chí
-  Minh as its operator engineer, 100 a page with the cursor (`next`), and reports the time and
-  the queries of the first page, the median page and the last page, and the whole walk;
+- pages every camera of the registry as a national administrator, every camera of Hồ Chí Minh
+  as its operator engineer, and every facility as the national administrator, 100 a page with
+  the cursor (`next`), and reports the time and the queries of the first page, the median page
+  and the last page, and the whole walk;
 - reports the results of 5,000 cameras of Hồ Chí Minh (eligible, with a recent passing check)
   as connected, each with a central id: the check of every item (api/results.py `check`) and
   the write (`write`, one transaction: how long SQLite's write lock is held), timed apart, then
@@ -114,9 +115,9 @@ def timed_get(client, url):
     return elapsed, len(queries), body
 
 
-def walk(client, page_size):
-    """Every page of the camera list: [(seconds, queries, rows)]."""
-    url = f"/api/v1/cameras/?page_size={page_size}"
+def walk(client, page_size, endpoint="cameras"):
+    """Every page of a list: [(seconds, queries, rows)]."""
+    url = f"/api/v1/{endpoint}/?page_size={page_size}"
     timed_get(client, url)  # the token's use recorded, the connection warm
     pages = []
     while url:
@@ -186,15 +187,18 @@ def main():
         clients = accounts()
         load_start = os.getloadavg()[0]
         rows = []
-        for label, (_user, client) in clients.items():
-            pages = walk(client, args.page_size)
+        walks = [(label, client, "cameras") for label, (_user, client) in clients.items()]
+        walks.append(("national administrator", clients["national administrator"][1],
+                      "facilities"))
+        for label, client, endpoint in walks:
+            pages = walk(client, args.page_size, endpoint)
             times = [p[0] for p in pages]
-            line = (label, sum(p[2] for p in pages), len(pages), pages[0], pages[-1],
+            line = (label, endpoint, sum(p[2] for p in pages), len(pages), pages[0], pages[-1],
                     statistics.median(times), sum(times))
             rows.append(line)
-            print(f"{label}: {line[1]:,} cameras in {line[2]} pages; first {ms(pages[0][0])} "
-                  f"({pages[0][1]} queries), median {ms(line[5])}, last {ms(pages[-1][0])} "
-                  f"({pages[-1][1]} queries); whole walk {ms(line[6])}", flush=True)
+            print(f"{label}: {line[2]:,} {endpoint} in {line[3]} pages; first {ms(pages[0][0])} "
+                  f"({pages[0][1]} queries), median {ms(line[6])}, last {ms(pages[-1][0])} "
+                  f"({pages[-1][1]} queries); whole walk {ms(line[7])}", flush=True)
         user, client = clients["operator engineer, 79"]
         figures = bulk(user, client, args.bulk)
         load_end = os.getloadavg()[0]
@@ -212,12 +216,12 @@ def write_readme(vendor, total, fill_seconds, rows, figures, args, load):
 
     begin, end = f"<!-- bench_api {vendor}:begin -->", f"<!-- bench_api {vendor}:end -->"
     table = [
-        "| who | cameras | pages | first page | median page | last page | whole walk |",
-        "|---|---|---|---|---|---|---|",
+        "| who | list | rows | pages | first page | median page | last page | whole walk |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for label, cameras, pages, first, last, median, whole in rows:
+    for label, endpoint, count, pages, first, last, median, whole in rows:
         table.append(
-            f"| {label} | {cameras:,} | {pages:,} | {ms(first[0])}, {first[1]} queries "
+            f"| {label} | {endpoint} | {count:,} | {pages:,} | {ms(first[0])}, {first[1]} queries "
             f"| {ms(median)} | {ms(last[0])}, {last[1]} queries | {ms(whole)} |"
         )
     check, write, repeat = figures["check"], figures["write"], figures["repeat"]

@@ -346,6 +346,16 @@ def pages():
         Page(f"export: progress CSV, {SNAPSHOT_DAYS} days", progress_range, export=True),
         Page("export: facilities CSV", "/reports/export/facilities.csv", export=True),
         Page("export: cameras CSV", "/reports/export/cameras.csv", export=True),
+        # The operator API (api/), with the account's session: its first page of each list
+        # (bench/bench_api.py pages every camera with the cursor and times a bulk result).
+        Page("api: cameras", "/api/v1/cameras/"),
+        Page("api: cameras, eligible of the province",
+             f"/api/v1/cameras/?province={BIGGEST}&connection_status=eligible"),
+        Page("api: camera", lambda c: f"/api/v1/cameras/{c.camera_id}/"),
+        Page("api: facilities", "/api/v1/facilities/"),
+        Page("api: provinces", "/api/v1/provinces/"),
+        Page("api: snapshots", f"/api/v1/snapshots/?province={BIGGEST}"),
+        Page("api: status", "/api/v1/status/"),
     ]
 
 
