@@ -233,7 +233,7 @@ Python {platform.python_version()}, Django {django.get_version()}, {platform.mac
 {os.cpu_count()} CPUs, measured {datetime.date.today():%Y-%m-%d} on a shared machine (load
 average {load[0]:.0f} at the start, {load[1]:.0f} at the end). Data generated in
 {fill_seconds:.0f} s. Each request through Django's test client with an API token: the token's
-lookup, the scope, the page's query, JSON. {args.page_size} cameras a page, `next` followed to
+lookup, the scope, the page's query, JSON. {args.page_size} rows a page, `next` followed to
 the end.
 
 {chr(10).join(table)}
