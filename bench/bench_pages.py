@@ -389,11 +389,16 @@ def measure(args):
     from django.db import connection
     from django.test import Client
 
+    from tests.second_factor import verify_session
+
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     clients = {}
     for role, username in ROLES.items():
         client = Client()
-        client.force_login(get_user_model().objects.get(username=username))
+        signed_in = get_user_model().objects.get(username=username)
+        client.force_login(signed_in)
+        # Signed in as a person is, second factor included (tests/second_factor.py).
+        verify_session(client, signed_in)
         clients[role] = client
     results = []
     load = [os.getloadavg()[0]]

@@ -239,9 +239,14 @@ def dashboard_time(runs):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from tests.second_factor import verify_session
+
     user = get_user_model().objects.create_superuser("bench", "bench@example.vn", "x" * 12)
     client = Client()
-    client.force_login(user)
+    signed_in = user
+    client.force_login(signed_in)
+    # Signed in as a person is, second factor included (tests/second_factor.py).
+    verify_session(client, signed_in)
     client.get("/reports/")
     queries = []
 

@@ -346,6 +346,16 @@ def pages():
         Page(f"export: progress CSV, {SNAPSHOT_DAYS} days", progress_range, export=True),
         Page("export: facilities CSV", "/reports/export/facilities.csv", export=True),
         Page("export: cameras CSV", "/reports/export/cameras.csv", export=True),
+        # The operator API (api/), with the account's session: its first page of each list
+        # (bench/bench_api.py pages every camera with the cursor and times a bulk result).
+        Page("api: cameras", "/api/v1/cameras/"),
+        Page("api: cameras, eligible of the province",
+             f"/api/v1/cameras/?province={BIGGEST}&connection_status=eligible"),
+        Page("api: camera", lambda c: f"/api/v1/cameras/{c.camera_id}/"),
+        Page("api: facilities", "/api/v1/facilities/"),
+        Page("api: provinces", "/api/v1/provinces/"),
+        Page("api: snapshots", f"/api/v1/snapshots/?province={BIGGEST}"),
+        Page("api: status", "/api/v1/status/"),
     ]
 
 
@@ -530,6 +540,7 @@ def measure(args):
     from django.test import Client
 
     from cameras.models import Camera
+    from tests.second_factor import verify_session
 
     if not Camera.objects.exists():
         sys.exit(f"no cameras in {describe_target(args)}: run `generate` first")
@@ -553,7 +564,10 @@ def measure(args):
     print(f"measuring {len(chosen)} pages x {len(roles)} roles, {args.runs} runs each")
     for role in roles:
         client = Client()
-        client.force_login(get_user_model().objects.get(username=ROLES[role]))
+        signed_in = get_user_model().objects.get(username=ROLES[role])
+        client.force_login(signed_in)
+        # Signed in as a person is, second factor included (tests/second_factor.py).
+        verify_session(client, signed_in)
         for page in chosen:
             row = measure_page(client, page, ctx, role, args, backend)
             rows.append(row)

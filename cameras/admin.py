@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cameras import bulk, health, lifecycle, tasks
+from cameras import bulk, disclosure, health, lifecycle, tasks
 from cameras import check_status as progress
 from cameras.forms import CameraForm
 from cameras.importer import CameraImporter
@@ -126,6 +126,7 @@ class CameraAdmin(ScopedAdmin):
         "status_changed_at",
         "connected_at",
         "connected_by",
+        "central_id",
         "health",
         "last_codec",
         "resolution",
@@ -170,6 +171,7 @@ class CameraAdmin(ScopedAdmin):
                     "status_changed_at",
                     "connected_at",
                     "connected_by",
+                    "central_id",
                     "status_timeline",
                 ]
             },
@@ -453,6 +455,50 @@ class CameraAdmin(ScopedAdmin):
             self.message_user(request, NOT_CHECKED, messages.WARNING)
         return HttpResponseRedirect(reverse("admin:cameras_camera_change", args=[camera.pk]))
 
+    def connection_view(self, request, object_id):
+        """"Show connection details" on a camera's page (POST, never a cached GET): the stream
+        address, user name and password, for the operator engineers of its province and
+        national administrators (cameras/disclosure.py: the same rules, account event and
+        limit as the API's connection endpoint)."""
+        back = HttpResponseRedirect(reverse("admin:cameras_camera_change", args=[object_id]))
+        if request.method != "POST":
+            return back
+        camera = self.get_object(request, unquote(object_id))
+        if camera is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not can(request, access.CONNECT, camera):
+            raise PermissionDenied(disclosure.WHO_REFUSAL)
+        refusal = disclosure.status_refusal(camera)
+        if refusal is not None:
+            self.message_user(request, refusal, messages.WARNING)
+            return back
+        try:
+            disclosure.take(request.user, 1)
+        except disclosure.RateExceeded as exceeded:
+            self.message_user(
+                request,
+                _(
+                    "You received the connection details of %(limit)d cameras in this period, "
+                    "the most allowed: try again in %(wait)d seconds."
+                )
+                % {"limit": exceeded.limit, "wait": exceeded.wait},
+                messages.ERROR,
+            )
+            return back
+        (details,) = disclosure.disclose([camera], request, via="admin")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Connection details"),
+            "opts": self.opts,
+            "original": camera,
+            "details": details,
+        }
+        response = TemplateResponse(
+            request, "admin/cameras/camera/connection_details.html", context
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST" and CONNECT_ONE in request.POST:
             return self._connect_one(request)
@@ -471,6 +517,12 @@ class CameraAdmin(ScopedAdmin):
             context["checks_run"] = context["may_check"] and tasks.checkable().filter(
                 pk=obj.pk
             ).exists()
+            # The operator engineers of the province and national administrators (already
+            # asked by has_change_permission: no query), for a camera in a status they connect.
+            context["may_see_connection"] = (
+                can(request, access.CONNECT, obj)
+                and disclosure.status_refusal(obj) is None
+            )
             if request.method == "GET":
                 context["camera_checks"] = progress.recall(request.session, [obj.pk])
                 context["check_poll_ms"] = progress.POLL_SECONDS * 1000
@@ -484,7 +536,12 @@ class CameraAdmin(ScopedAdmin):
             self.admin_site.admin_view(self.check_view),
             name="cameras_camera_check",
         )
-        return [*import_urls(self, CameraImporter), check, *super().get_urls()]
+        connection = path(
+            "<path:object_id>/connection/",
+            self.admin_site.admin_view(self.connection_view),
+            name="cameras_camera_connection",
+        )
+        return [*import_urls(self, CameraImporter), check, connection, *super().get_urls()]
 
     # --- The list -------------------------------------------------------------------------------
 

@@ -223,7 +223,7 @@ def _queue_check(camera):
     return True
 
 
-def _recent_pass_problem(camera, now, config_changing):
+def _recent_pass_problem(camera, now, config_changing, standard=None):
     """Why the latest verdict does not allow connecting, or None.
 
     Only a full check gives a verdict on the whole standard (cameras/tasks.py, "Routine and full
@@ -247,7 +247,7 @@ def _recent_pass_problem(camera, now, config_changing):
         }
     if state.full_checked_at is None:
         return _("This camera has not passed a check of its current stream yet.")
-    active = ConnectionStandard.current()
+    active = standard or ConnectionStandard.current()
     if state.verdict_standard_id != active.pk:
         return _(
             "Its latest check was judged by an earlier version of the connection standard "
@@ -283,12 +283,14 @@ def _need_pass(camera, problem, queue_check, config_changing):
 
 
 def check(camera, target, roles, *, reason="", now=None, config_changing=False,
-          queue_check=True):
+          queue_check=True, standard=None):
     """The Transition taking `camera` to `target` for the holder of `roles`, or raise Refused.
 
     roles: the lifecycle roles of the person (`roles_of`), or {CHECKS} for the checks.
     config_changing: the same save changes the stream address or credentials.
     queue_check: when connecting is refused for want of a recent passing check, ask for one.
+    standard: the active ConnectionStandard, when the caller checks many cameras (read once,
+              not once per camera); read here otherwise.
     """
     source = camera.connection_status
     if source == target:
@@ -300,8 +302,10 @@ def check(camera, target, roles, *, reason="", now=None, config_changing=False,
     if transition is None:
         if target == S.CONNECTED and OPERATOR in roles and source in (S.REGISTERED, S.INELIGIBLE):
             # Not eligible yet: say what the checks found, and check again.
-            raise _need_pass(camera, _recent_pass_problem(camera, now, config_changing),
-                             queue_check, config_changing)
+            raise _need_pass(
+                camera, _recent_pass_problem(camera, now, config_changing, standard),
+                queue_check, config_changing,
+            )
         raise _refuse_edge(camera, target, roles)
     if FACILITY_OPEN in transition.requires and camera.facility.status == FacilityStatus.CLOSED:
         raise Refused(
@@ -309,7 +313,7 @@ def check(camera, target, roles, *, reason="", now=None, config_changing=False,
             % {"facility": camera.facility.name}
         )
     if RECENT_PASS in transition.requires:
-        problem = _recent_pass_problem(camera, now, config_changing)
+        problem = _recent_pass_problem(camera, now, config_changing, standard)
         if problem is not None:
             raise _need_pass(camera, problem, queue_check, config_changing)
     if REASON in transition.requires and not (reason or "").strip():

@@ -122,6 +122,18 @@ class Camera(models.Model):
         help_text=_("Set when the portal stopped checking this camera by itself."),
     )
 
+    # The camera's id in the central camera system of the operator serving its province, as
+    # that system reported it (POST /api/v1/connections/). Empty (NULL) until reported. Unique
+    # among the cameras of one operator's provinces, checked when reported (api/results.py):
+    # Viettel's and VNPT's systems number their cameras independently.
+    central_id = models.CharField(
+        _("central system id"),
+        max_length=100,
+        null=True,
+        blank=True,
+        help_text=_("The camera's id in the operator's central camera system, as it reported it."),
+    )
+
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -150,6 +162,9 @@ class Camera(models.Model):
             models.Index(
                 fields=["connection_status", "facility"], name="cameras_camera_status_fac_idx"
             ),
+            # The API's cursor: cameras in (updated_at, id) order, a page after a position.
+            models.Index(fields=["updated_at", "id"], name="cameras_camera_updated_idx"),
+            models.Index(fields=["central_id"], name="cameras_camera_central_idx"),
         ]
 
     def __str__(self):

@@ -165,6 +165,10 @@ class Facility(models.Model):
                 violation_error_message=_("This province already has a facility with this name."),
             ),
         ]
+        indexes = [
+            # The API's cursor: facilities in (updated_at, id) order, a page after a position.
+            models.Index(fields=["updated_at", "id"], name="facilities_updated_idx"),
+        ]
 
     def __str__(self):
         return self.name

@@ -118,6 +118,39 @@ def record_event(event, request=None, *, actor=None, username="", target=None, d
               secrets are redacted anyway.
     Returns the AccountEvent.
     """
+    entry = _new_event(event, request, actor, username, target, detail)
+    entry.save()
+    _log_on_commit([(entry, target)])
+    return entry
+
+
+def record_events(event, request=None, *, targets, detail):
+    """Record one account event per object of `targets` (the cameras of one disclosure...), as
+    `record_event` would one by one, in one INSERT. `detail(target)` gives each one's detail.
+    Returns the AccountEvents."""
+    pairs = [
+        (_new_event(event, request, None, "", target, detail(target)), target)
+        for target in targets
+    ]
+    AccountEvent.objects.bulk_create([entry for entry, _target in pairs])
+    _log_on_commit(pairs)
+    return [entry for entry, _target in pairs]
+
+
+def _log_on_commit(pairs):
+    lines = [json.dumps(_log_line(entry, target), ensure_ascii=False, default=str)
+             for entry, target in pairs]
+
+    def write():
+        for line in lines:
+            access_log.info(line)
+
+    # Only what was committed: an event rolled back with its transaction never happened.
+    transaction.on_commit(write)
+
+
+def _new_event(event, request, actor, username, target, detail):
+    """The unsaved AccountEvent of `record_event`'s arguments."""
     if event not in AccountEventKind.values:
         raise ValueError(f"unknown account event {event!r}")
     ctx = current_context()
@@ -151,7 +184,7 @@ def record_event(event, request=None, *, actor=None, username="", target=None, d
             "object_repr": clean_text(target, 200),
             "province_id": province_of(target),
         }
-    entry = AccountEvent.objects.create(
+    return AccountEvent(
         event=event,
         actor=actor,
         username=username,
@@ -162,10 +195,6 @@ def record_event(event, request=None, *, actor=None, username="", target=None, d
         detail=detail,
         **fields,
     )
-    line = json.dumps(_log_line(entry, target), ensure_ascii=False, default=str)
-    # Only what was committed: an event rolled back with its transaction never happened.
-    transaction.on_commit(lambda: access_log.info(line))
-    return entry
 
 
 def _log_line(entry, target):

@@ -26,7 +26,8 @@ ACTIONS = {
 def log_bulk_change(objects, changes=None, actor=None, *, action="update"):
     """One audit entry per object for a write that sent no model signals.
 
-    - action "update": `objects` as they were before, `changes` {field name: new value};
+    - action "update": `objects` as they were before, `changes` {field name: new value}, or a
+      list of such dicts, one per object (each object changed its own way);
     - action "create": `objects` as created (with their primary keys);
     - action "delete": `objects` as they were.
     The actor defaults to the current one (request user, `acting_as`, else the system). Excluded
@@ -39,19 +40,27 @@ def log_bulk_change(objects, changes=None, actor=None, *, action="update"):
         raise ValueError(f"unknown action {action!r}")
     if action == "update" and not changes:
         return []
+    if isinstance(changes, dict) or changes is None:
+        per_object = [changes] * len(objects)
+    else:
+        per_object = list(changes)
+        if len(per_object) != len(objects):
+            raise ValueError("one dict of changes per object")
     base = entry_context(actor)
     provinces = province_ids_of(objects)
     now = timezone.now()
     entries = []
-    for obj in objects:
+    for obj, obj_changes in zip(objects, per_object, strict=True):
         model = type(obj)
         if not auditlog.contains(model):
             raise ValueError(f"{model._meta.label} is not audited")
         if action == "update":
+            if not obj_changes:
+                continue
             after = copy.copy(obj)
-            for name, value in changes.items():
+            for name, value in obj_changes.items():
                 setattr(after, name, value)
-            diff = model_instance_diff(obj, after, fields_to_check=list(changes))
+            diff = model_instance_diff(obj, after, fields_to_check=list(obj_changes))
         elif action == "create":
             diff = model_instance_diff(None, obj)
         else:

@@ -34,6 +34,11 @@ class AccountEventKind(models.TextChoices):
     RECOVERY_CODE_USED = "otp_recovery_used", _("Recovery code used")
     RECOVERY_CODES_RENEWED = "otp_codes_renewed", _("New recovery codes")
     SECOND_FACTOR_RESET = "otp_reset", _("Two-factor sign-in reset")
+    # A camera's stream address, user name and password shown to an operator engineer
+    # (cameras/disclosure.py): one event per camera.
+    CONNECTION_DETAILS = "connection_details", _("Connection details disclosed")
+    TOKEN_CREATED = "token_created", _("API token created")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
 
 
 class ImmutableRecordError(Exception):

@@ -60,10 +60,15 @@ INSTALLED_APPS = [
     "django_q",
     "axes",
     "csp",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "portal",
     "facilities",
     "cameras",
     "reports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -326,6 +331,22 @@ GUARDIAN_AUTO_PREFETCH = True
 
 # django-q2: the ORM broker is the embedded default; REDIS_URL switches to Redis for scale-out.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# The cache every web process shares: today only the API's rate limits count in it
+# (cameras/disclosure.py). Redis when REDIS_URL is set; otherwise a table of the database
+# (created by migrate, api 0002), never a process's memory, where each gunicorn worker would
+# count on its own and a limit would multiply by the number of workers.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        }
+    }
 Q_CLUSTER = {
     "name": "portal",
     "workers": env_int("Q_WORKERS", 2),
@@ -391,3 +412,69 @@ ACCESS_LOG_DIR = Path(os.environ.get("ACCESS_LOG_DIR", DATA_DIR / "log"))
 # then a scrape needs "Authorization: Bearer <token>" from an address in these networks.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+
+# Connection details (stream address, user name, password) disclosed to one account: at most this
+# many cameras per period ("N/second|minute|hour|day"), on the API and the camera page together.
+# At 2,000 an hour an operator engineer fetches a big province's cameras within a working day.
+CONNECTION_DETAILS_RATE = os.environ.get("CONNECTION_DETAILS_RATE", "2000/hour")
+
+# The operator API (api/, README "Operator API"): Django REST Framework under /api/v1/, tokens of
+# our own (api/models.py: stored hashed) or the portal's session, JSON in and out, errors as JSON
+# in the reader's language (api/errors.py), OpenAPI 3 by drf-spectacular served with Swagger UI
+# from our own static files (drf-spectacular-sidecar).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenAccessPermission",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # JSON only: a form-encoded or multipart body is refused (415), not half understood.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # The connection details' limit, counted per camera disclosed (cameras/disclosure.py).
+    "DEFAULT_THROTTLE_RATES": {"connection_details": CONNECTION_DETAILS_RATE},
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Camera connection portal API",
+    "DESCRIPTION": (
+        "Cameras, facilities and daily progress within the calling account's scope; connection "
+        "details for operator engineers; bulk connection results from an operator's central "
+        "system."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its documentation, like every page of the portal, for accounts only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets named after their classes, not after the first field that uses them.
+    "ENUM_NAME_OVERRIDES": {
+        "ConnectionStatusEnum": "cameras.choices.ConnectionStatus",
+        "HealthEnum": "cameras.choices.Health",
+        "ZoneEnum": "cameras.choices.Zone",
+        "FacilityStatusEnum": "facilities.choices.FacilityStatus",
+        "FacilityKindEnum": "facilities.choices.FacilityKind",
+        "RegionEnum": "facilities.choices.Region",
+        "OperatorEnum": "facilities.choices.Operator",
+    },
+}
+# Results one POST /api/v1/connections/ may carry (all are checked before anything is written).
+API_CONNECTIONS_MAX_ITEMS = env_int("API_CONNECTIONS_MAX_ITEMS", 10000)
+# API tokens (api/models.py): the longest life a token may be given, in days.
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+# A token's "last used" is written at most this often (seconds): a read through the API writes
+# nothing more often, as a page view does not (SESSION_RENEW_SECONDS).
+API_TOKEN_TOUCH_SECONDS = env_int("API_TOKEN_TOUCH_SECONDS", 60)

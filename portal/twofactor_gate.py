@@ -33,6 +33,8 @@ from facilities.roles import second_factor_required
 from portal import twofactor
 
 API_PREFIX = "/api/"
+# The API's machine answers (JSON, the schema); its pages (tokens, docs) are pages.
+API_JSON_PREFIXES = ("/api/v1/", "/api/schema/")
 TOKEN_SCHEMES = ("token ", "bearer ")
 
 
@@ -89,7 +91,7 @@ class SecondFactorMiddleware:
 
     @staticmethod
     def refuse(request):
-        if request.path_info.startswith(API_PREFIX):
+        if request.path_info.startswith(API_JSON_PREFIXES):
             return JsonResponse(
                 {
                     "detail": _(

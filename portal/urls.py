@@ -26,6 +26,8 @@ urlpatterns = [
     path("cameras/", include("cameras.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
+    # The operator API, its documentation and the token pages (README, "Operator API").
+    path("api/", include("api.urls")),
     # Prometheus' conventional path, outside the pages (README, "Metrics").
     path("metrics", metrics_view, name="metrics"),
 ]

@@ -166,12 +166,7 @@ def sweep_figures(now):
         "CAMERA_CHECK_INTERVAL: seconds between two scheduled sweeps.",
         value=interval,
     )
-    last = (
-        Sweep.objects.filter(trigger=SweepTrigger.SCHEDULE, finished_at__isnull=False)
-        .order_by("-started_at")
-        .values("started_at", "finished_at", "cameras")
-        .first()
-    )
+    last = last_scheduled_sweep()
     if last is None:
         return  # no sweep finished yet: absent, so an alert sees "no data", not zero lag
     yield GaugeMetricFamily(
@@ -194,6 +189,17 @@ def sweep_figures(now):
         "portal_sweep_last_finished_timestamp_seconds",
         "When the last finished scheduled sweep ended (Unix time).",
         value=last["finished_at"].timestamp(),
+    )
+
+
+def last_scheduled_sweep():
+    """{started_at, finished_at, cameras} of the last finished scheduled sweep, or None (one
+    query). The API's status answer (api/views.py) reports the same figures."""
+    return (
+        Sweep.objects.filter(trigger=SweepTrigger.SCHEDULE, finished_at__isnull=False)
+        .order_by("-started_at")
+        .values("started_at", "finished_at", "cameras")
+        .first()
     )
 
 

@@ -396,12 +396,15 @@ def test_a_half_signed_session_reaches_only_sign_in_and_out_language_and_static(
 def test_api_token_requests_pass_and_the_half_signed_session_counts_for_nothing(operator):
     client = browser()
     sign_in(client, operator.username)
-    # No API in this branch: the token request reaches the URL map (404), not the code page.
-    token = client.get("/api/v1/cameras/", HTTP_AUTHORIZATION="Token abc123")
-    assert token.status_code == 404
-    assert token.wsgi_request.user.is_anonymous
-    bearer = client.get("/api/v1/cameras/", HTTP_AUTHORIZATION="Bearer abc123")
-    assert bearer.status_code == 404
+    # A token request passes the gate; the half-signed session counts for nothing: a wrong
+    # token is refused as such (401), a right one answers as its owner.
+    wrong = client.get("/api/v1/cameras/", HTTP_AUTHORIZATION="Bearer abc123")
+    assert wrong.status_code == 401
+    assert wrong.wsgi_request.user.is_anonymous
+    from tests.api_helpers import token_key
+
+    right = client.get("/api/v1/cameras/", HTTP_AUTHORIZATION=f"Bearer {token_key(operator)}")
+    assert right.status_code == 200
     # Without a token, the API is a page like the others: refused until the code is given.
     session = client.get("/api/v1/cameras/")
     assert session.status_code == 403

@@ -100,6 +100,19 @@ SKIPPED = {
     "admin:view_on_site": "redirects to the object's own page",
     "admin:cameras_camera_check": "POST only (queues a check); GET redirects to the camera's page",
     "otp_recovery_codes": "POST only (replaces the recovery codes); its page is crawled below",
+    "admin:cameras_camera_connection": "POST only (discloses credentials, an account event); GET "
+    "redirects to the camera's page",
+    "api:token_revoke": "POST only; redirects to the token page",
+    "api:schema": "the OpenAPI schema (YAML), not a page",
+    "api:not_found": "JSON (the API's 404)",
+    **{
+        f"api:{name}": "JSON, not a page (the API's messages are tested in tests/test_api.py)"
+        for name in (
+            "api-root", "standard", "status", "connections", "province-list", "province-detail",
+            "facility-list", "facility-detail", "facility-connection", "camera-list",
+            "camera-detail", "camera-connection", "snapshot-list",
+        )
+    },
     # Unnamed: the admin's "<object id>/" redirect to the change page, and its catch-all.
     "admin/<path:object_id>/": "redirects to the change page",
     "admin/(?P<url>.*)$": "the 404 page, crawled below",
