@@ -453,9 +453,8 @@ class Person(threading.Thread):
         )
         if response is None or response.status != 302:
             return False
-        location = response.getheader("Location", "")
-        if "/two-factor/" not in location:
-            return True
+        if "seed" not in self.person:
+            return True  # no second factor asked of this account
         # The second step, as the person's phone would answer it: the code of the next time
         # step not yet used (a code works once; a person signing in again within 30 s types
         # the next one, which the portal accepts as one step of clock difference).
