@@ -144,10 +144,9 @@ def test_camera_change_page_by_id(who, world, client):
             assert camera.name not in response.content.decode()
 
 
-@pytest.mark.parametrize("who", CAST)
-def test_rename_camera_by_post(who, world, client):
-    c = world.client_for(client, who)
-    data = {
+def _renaming_c1(world):
+    """The camera form of c1 as opened while it was registered, with a new name."""
+    return {
         "facility": world.f1.pk,
         "name": "Renamed",
         "zone": "gate",
@@ -158,7 +157,12 @@ def test_rename_camera_by_post(who, world, client):
         "status_reason": "",
         "check_enabled": "on",
     }
-    c.post(reverse("admin:cameras_camera_change", args=[world.c1.pk]), data)
+
+
+@pytest.mark.parametrize("who", CAST)
+def test_rename_camera_by_post(who, world, client):
+    c = world.client_for(client, who)
+    c.post(reverse("admin:cameras_camera_change", args=[world.c1.pk]), _renaming_c1(world))
     world.c1.refresh_from_db()
     assert (world.c1.name == "Renamed") == (who in CHANGE_C1)
     assert world.c1.password == "Canary-HN-1"
@@ -574,18 +578,9 @@ def test_a_status_moved_by_the_checks_while_editing_is_explained_not_refused_in_
     # the person saved.
     c = world.client_for(client, "superuser")
     Camera.objects.filter(pk=world.c1.pk).update(connection_status="eligible")
-    data = {
-        "facility": world.f1.pk,
-        "name": "Renamed",
-        "zone": "gate",
-        "stream_url": world.c1.stream_url,
-        "username": "",
-        "password": "",
-        "connection_status": "registered",
-        "status_reason": "",
-        "check_enabled": "on",
-    }
-    response = c.post(reverse("admin:cameras_camera_change", args=[world.c1.pk]), data)
+    response = c.post(
+        reverse("admin:cameras_camera_change", args=[world.c1.pk]), _renaming_c1(world)
+    )
     assert response.status_code == 200  # the form again, nothing saved
     world.c1.refresh_from_db()
     assert world.c1.name != "Renamed"
