@@ -5,8 +5,8 @@ Vietnamese whatever the field or the refusal. As portal/third_party_strings.py d
 and the other apps: each msgid is copied exactly from DRF's source (3.18), makemessages puts it
 in locale/vi, which takes precedence over DRF's catalog. Never imported.
 
-Left out: the browsable API's page (a developer's tool inside the portal) and the messages of
-fields and authentication schemes the API does not use.
+The browsable API's page (BROWSABLE) is in it too: tests/test_vietnamese_crawl.py reads it.
+Left out: the messages of fields and authentication schemes the API does not use.
 """
 
 from django.utils.translation import gettext_noop
@@ -41,4 +41,15 @@ DRF = [
     # rest_framework/serializers.py
     gettext_noop("Invalid data. Expected a dictionary, but got {datatype}."),
     gettext_noop("This list may not be empty."),
+]
+
+# The browsable API's page (rest_framework/templates/rest_framework/base.html) and
+# django-filter's form in it (django_filters/templates/django_filters/rest_framework/form.html).
+BROWSABLE = [
+    gettext_noop("Filters"),
+    gettext_noop("Field filters"),
+    gettext_noop("Submit"),
+    gettext_noop("Extra Actions"),
+    gettext_noop("Log out"),
+    gettext_noop("Log in"),
 ]

@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import errors, results, serializers
+from api import errors, naming, results, serializers
 from api.filters import CameraFilter, FacilityFilter, SnapshotFilter
 from api.pagination import DayPagination, KeysetPagination
 from cameras import conf as camera_conf
@@ -146,7 +146,7 @@ class FacilityViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
         filters=False,
     )
     @action(detail=True, methods=["get"], url_path="connection", pagination_class=None,
-            filter_backends=[])
+            filter_backends=[], name=naming.ACTIONS["connection"])
     def connection(self, request, pk=None):
         user = request.user
         facility = Facility.objects.restrict(user, access.VIEW).filter(pk=pk).first()
@@ -203,7 +203,7 @@ class CameraViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
         filters=False,
     )
     @action(detail=True, methods=["get"], url_path="connection", pagination_class=None,
-            filter_backends=[])
+            filter_backends=[], name=naming.ACTIONS["connection"])
     def connection(self, request, pk=None):
         user = request.user
         camera = disclosure.in_scope(user).select_related("facility").filter(pk=pk).first()

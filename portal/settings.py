@@ -440,6 +440,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # The browsable API's page names in the reader's language (api/naming.py).
+    "VIEW_NAME_FUNCTION": "api.naming.view_name",
     # The connection details' limit, counted per camera disclosed (cameras/disclosure.py).
     "DEFAULT_THROTTLE_RATES": {"connection_details": CONNECTION_DETAILS_RATE},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -299,6 +299,8 @@ def _data_patterns():
         r"\b(?:{})\b".format("|".join(map(re.escape, sorted(names, key=len, reverse=True)))),
         rf"\b(?i:{models})-(?i:{models})\b",
         r"\b\w+ object \(\w+\)",
+        # Media types, in the response headers the browsable API shows.
+        r"\b(?:application|text)/[\w.+-]+",
     ]
 
 
@@ -385,6 +387,29 @@ def _crawl_two_factor_sign_in(findings):
 @pytest.mark.crawl
 @pytest.mark.django_db
 @pytest.mark.urls(__name__)
+def _crawl_browsable_api(accounts, objects, findings):
+    """The API's lists and views as a browser shows them (DRF's browsable API, inside the
+    portal, with the session): its own page, the filters' form, the views' names."""
+    camera, facility = objects["cameras.camera"], objects["facilities.facility"]
+    paths = [
+        reverse("api:api-root"),
+        reverse("api:camera-list"),
+        reverse("api:camera-detail", args=[camera.pk]),
+        reverse("api:facility-list"),
+        reverse("api:facility-detail", args=[facility.pk]),
+        reverse("api:province-list"),
+        reverse("api:snapshot-list"),
+        reverse("api:standard"),
+        reverse("api:status"),
+        reverse("api:connections"),
+    ]
+    for role in ("national administrator", "national official"):
+        client = Client(raise_request_exception=False, HTTP_ACCEPT="text/html")
+        client.force_login(accounts[role])
+        for path in paths:
+            findings.check(f"{role} GET {path} (browsable API)", client.get(path))
+
+
 def test_no_english_on_any_page_of_any_role_in_vietnamese(registry, finder, settings):
     accounts, objects = registry
     findings = Findings(finder, _data_patterns())
@@ -411,6 +436,7 @@ def test_no_english_on_any_page_of_any_role_in_vietnamese(registry, finder, sett
     )
 
     _crawl_two_factor_sign_in(findings)
+    _crawl_browsable_api(accounts, objects, findings)
 
     # 500.
     client = Client(raise_request_exception=False)
