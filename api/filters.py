@@ -72,7 +72,10 @@ class SnapshotFilter(django_filters.FilterSet):
         field_name="day", label=_("Day"), help_text=_("The day (YYYY-MM-DD).")
     )
     date_from = django_filters.DateFilter(
-        field_name="day", lookup_expr="gte", label=_("From"), help_text=_("From this day on (YYYY-MM-DD).")
+        field_name="day",
+        lookup_expr="gte",
+        label=_("From"),
+        help_text=_("From this day on (YYYY-MM-DD)."),
     )
     province = django_filters.CharFilter(
         field_name="province__code",

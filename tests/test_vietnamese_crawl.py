@@ -391,7 +391,7 @@ def _crawl_browsable_api(accounts, objects, findings):
     """The API's lists and views as a browser shows them (DRF's browsable API, inside the
     portal, with the session): its own page, the filters' form, the views' names."""
     camera, facility = objects["cameras.camera"], objects["facilities.facility"]
-    paths = [
+    api_paths = [
         reverse("api:api-root"),
         reverse("api:camera-list"),
         reverse("api:camera-detail", args=[camera.pk]),
@@ -406,8 +406,8 @@ def _crawl_browsable_api(accounts, objects, findings):
     for role in ("national administrator", "national official"):
         client = Client(raise_request_exception=False, HTTP_ACCEPT="text/html")
         client.force_login(accounts[role])
-        for path in paths:
-            findings.check(f"{role} GET {path} (browsable API)", client.get(path))
+        for url in api_paths:
+            findings.check(f"{role} GET {url} (browsable API)", client.get(url))
 
 
 def test_no_english_on_any_page_of_any_role_in_vietnamese(registry, finder, settings):
