@@ -19,6 +19,21 @@ class Zone(models.TextChoices):
     OTHER_PUBLIC = "other_public", _("Other public area")
 
 
+class PictureWarning(models.TextChoices):
+    """What the automatic checks of a snapshot found (cameras/picture.py, same codes).
+
+    A warning asks a person to look at the camera; it changes no eligibility by itself.
+    """
+
+    BLACK = "black", _("The picture is black: check the lens and the lighting")
+    UNIFORM = "uniform", _(
+        "The picture is one colour: the lens may be covered or too close to a wall"
+    )
+    NOISY = "noisy", _("The picture is only noise: check the camera's sensor and its cable")
+    BLURRY = "blurry", _("The picture is blurred: clean the lens or adjust the focus")
+    FROZEN = "frozen", _("The picture does not change: the camera may be frozen, restart it")
+
+
 class ConnectionStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     ELIGIBLE = "eligible", _("Eligible")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cameras import queue
-from cameras.choices import Codec, ConnectionStatus, Health, SweepTrigger, Zone
+from cameras.choices import Codec, ConnectionStatus, Health, PictureWarning, SweepTrigger, Zone
 from cameras.validators import authority, validate_stream_url
 from facilities import access
 from facilities.models import Facility
@@ -44,6 +44,16 @@ class CameraQuerySet(models.QuerySet):
         (through the facility's province grant or a grant on the facility itself)."""
         facilities = Facility.objects.restrict(user, action)
         return access.restrict_under(self, user, action, "facility", facilities)
+
+    def restrict_pictures(self, user):
+        """Cameras whose pictures (snapshots) `user` may see: among those it may read, only by
+        the roles of facilities/access.py's `restrict_pictures`."""
+        return access.restrict_pictures(
+            self.restrict(user, access.VIEW),
+            user,
+            province_field="facility__province_id",
+            facility_field="facility_id",
+        )
 
 
 class Camera(models.Model):
@@ -706,3 +716,51 @@ class CheckTally(models.Model):
 
     def __str__(self):
         return f"{self.outcome} <= {self.le}s: {self.checks}"
+
+
+class CameraSnapshotQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Snapshots of the cameras whose pictures `user` may see (facilities/access.py,
+        `restrict_pictures`): fewer people than those who read the camera."""
+        return self.filter(camera__in=Camera.objects.restrict_pictures(user))
+
+
+class CameraSnapshot(models.Model):
+    """One picture a camera sent, kept a few days for a person to judge its placement.
+
+    The row holds only what a page lists; the JPEG itself is a file under SNAPSHOT_DIR sealed
+    with the credentials key (portal/sealed_files.py), named by `file_name`, never in the
+    database (SQLite would bloat), never in a static or media URL, in no export and in no audit
+    entry: it is served by one scoped view that names its viewer in the picture
+    (cameras/snapshots.py). Removed with its file after SNAPSHOT_RETENTION_HOURS, or when the
+    camera has SNAPSHOT_KEEP newer ones.
+    """
+
+    camera = models.ForeignKey(
+        Camera,
+        on_delete=models.CASCADE,
+        related_name="snapshots",
+        verbose_name=_("camera"),
+    )
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    width = models.PositiveSmallIntegerField(_("width"))
+    height = models.PositiveSmallIntegerField(_("height"))
+    # PictureWarning codes, most telling first; [] for a usable picture.
+    warnings = models.JSONField(_("picture warnings"), default=list, blank=True)
+    file_name = models.CharField(_("file name"), max_length=64, unique=True, editable=False)
+
+    objects = CameraSnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_at", "-pk"]
+        verbose_name = _("camera snapshot")
+        verbose_name_plural = _("camera snapshots")
+        indexes = [models.Index(fields=["camera", "-taken_at"], name="cameras_snapshot_cam_idx")]
+
+    def __str__(self):
+        return f"{self.camera_id} {self.taken_at:%Y-%m-%d %H:%M}"
+
+    def warning_labels(self):
+        """The warnings in words, for the pages."""
+        labels = dict(PictureWarning.choices)
+        return [labels[code] for code in self.warnings if code in labels]

@@ -54,7 +54,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from cameras import conf, health, notify, probe, standard, tally, targets
+from cameras import conf, health, notify, probe, snapshots, standard, tally, targets
 from cameras.choices import ConnectionStatus, Health, SweepTrigger
 from cameras.models import (
     Camera,
@@ -526,3 +526,8 @@ def _finish(sweep_id):
     )
     if won:
         notify.send_pending()
+
+
+def purge_snapshots():
+    """The hourly task: camera snapshots past SNAPSHOT_RETENTION_HOURS go, files and rows."""
+    return {"deleted": snapshots.purge()}

@@ -5,4 +5,5 @@ from cameras import views
 urlpatterns = [
     path("standard/", views.connection_standard, name="connection_standard"),
     path("check-status/", views.check_status, name="camera_check_status"),
+    path("snapshots/<int:pk>/", views.snapshot_picture, name="camera_snapshot"),
 ]

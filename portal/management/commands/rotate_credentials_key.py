@@ -2,7 +2,8 @@
 
 Rotation: put the new key first in CAMERA_CREDENTIALS_KEY, keep the old one after it, restart,
 run this command, then remove the old key. Every `portal.fields.EncryptedTextField` of every
-installed model is covered, so a secret column added later needs nothing here.
+installed model is covered, so a secret column added later needs nothing here; so are the camera
+snapshot files (cameras/snapshots.py), re-sealed piece by piece.
 
 Only the ciphertext changes: values are re-encrypted inside the crypto library (Fernet's rotate)
 and never decrypted into this command, printed or logged. Rows are written with queryset updates,
@@ -20,6 +21,7 @@ from django.db.models import Case, ExpressionWrapper, F, TextField, Value, When
 
 from portal import crypto
 from portal.fields import EncryptedTextField
+from portal.sealed_files import UnreadableFile
 
 logger = logging.getLogger("portal.crypto")
 
@@ -108,6 +110,19 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{model._meta.label}.{field.name}: {changed} of {rows} rows re-encrypted"
             )
+        # Camera snapshots: files sealed with the same keys (cameras/snapshots.py).
+        from cameras.snapshots import reseal_all
+
+        try:
+            files, resealed = reseal_all()
+        except UnreadableFile:
+            raise CommandError(
+                "A camera snapshot file cannot be decrypted with any key of "
+                "CAMERA_CREDENTIALS_KEY. Put the key it was sealed with back in the list (after "
+                "the new one) and run the command again, or let the purge remove it."
+            ) from None
+        self.stdout.write(f"Camera snapshots: {resealed} of {files} files re-sealed")
+        total += resealed
         logger.info("credential key rotation ran: %d values re-encrypted with the first key", total)
         if total:
             self.stdout.write(
