@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import io
 import logging
+import math
 import os
 import secrets
 import time
@@ -28,7 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from cameras import picture
+from cameras import conf, picture
+from cameras.choices import SweepTrigger
 from cameras.models import CameraSnapshot
 from portal import sealed_files
 
@@ -69,6 +71,40 @@ def latest_pictures(camera_ids) -> dict[int, bytes]:
         except (OSError, sealed_files.UnreadableFile):
             continue
     return pictures
+
+
+def wanted(cameras, trigger, now) -> set[int]:
+    """Ids of the leased `cameras` whose check brings back a picture.
+
+    Every camera of a check on request ("Check now", a camera added or its address changed,
+    an import: the "request" trigger) and every camera whose address is new (verdict pending).
+    Scheduled checks take one only inside SNAPSHOT_HOURS (local), of a camera without a
+    picture younger than SNAPSHOT_INTERVAL, and at most a batch's share of the day's pictures
+    (twice the cameras divided by the sweeps in the window, at least one): at 08:00 the whole
+    registry is due, and the first sweeps of the day are not to decode 10,000 pictures at once.
+    Routine checks count as well as full ones: a camera whose daily full check falls at night
+    would otherwise never be seen by day.
+    """
+    asked = {
+        camera.pk
+        for camera in cameras
+        if trigger == SweepTrigger.REQUEST or camera.state.verdict_pending
+    }
+    start, end = conf.snapshot_hours()
+    if not start <= timezone.localtime(now).hour < end:
+        return asked
+    others = [camera.pk for camera in cameras if camera.pk not in asked]
+    if not others:
+        return asked
+    recent = set(
+        CameraSnapshot.objects.filter(
+            camera_id__in=others, taken_at__gt=now - conf.snapshot_interval()
+        ).values_list("camera_id", flat=True)
+    )
+    due = [pk for pk in others if pk not in recent]
+    sweeps_in_window = max(1, (end - start) * 60 // conf.interval_minutes())
+    quota = max(1, math.ceil(2 * len(cameras) / sweeps_in_window))
+    return asked | set(due[:quota])
 
 
 def _seal(jpeg: bytes) -> str:

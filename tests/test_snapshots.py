@@ -228,3 +228,33 @@ def test_the_purge_runs_every_hour():
         Schedule.MINUTES,
         60,
     )
+
+
+# --- The camera page ------------------------------------------------------------------------
+
+
+def test_the_camera_page_shows_warnings_to_its_readers_and_the_picture_to_those_allowed(
+    client, cam
+):
+    black = Image.new("RGB", (640, 360))
+    out = io.BytesIO()
+    black.save(out, format="JPEG")
+    (row,) = snapshots.save_many({cam.pk: probed(out.getvalue())})
+    assert row.warnings == ["black"]
+    page = reverse("admin:cameras_camera_change", args=[cam.pk])
+    picture_url = reverse("camera_snapshot", args=[row.pk])
+
+    admin = factories.province_user("padmin", "01")
+    client.force_login(admin)
+    content = client.get(page).content.decode()
+    assert 'class="picture-warnings"' in content
+    assert picture_url in content
+    # Showing the page is not a look at the picture: the browser's request for it is.
+    assert not views_of(admin).exists()
+    client.logout()
+
+    viewer = factories.province_user("pview", "01", "view_province")
+    client.force_login(viewer)
+    content = client.get(page).content.decode()
+    assert 'class="picture-warnings"' in content
+    assert picture_url not in content
