@@ -34,6 +34,23 @@ class PictureWarning(models.TextChoices):
     FROZEN = "frozen", _("The picture does not change: the camera may be frozen, restart it")
 
 
+class PlacementDecision(models.TextChoices):
+    """A person's review of where a camera looks, from its picture (cameras/placement.py)."""
+
+    APPROVED = "approved", _("Placement approved")
+    REJECTED = "rejected", _("Placement rejected")
+
+
+class PlacementRejection(models.TextChoices):
+    """Why a placement is rejected: the national guidance's cases."""
+
+    INSIDE_ROOM = "inside_room", _("Looks inside a room")
+    BATHROOM = "bathroom", _("Looks into a toilet or bathroom")
+    WRONG_ZONE = "wrong_zone", _("Not the zone it is registered for")
+    OBSTRUCTED = "obstructed", _("The view is obstructed")
+    OTHER = "other", _("Other (explain)")
+
+
 class ConnectionStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     ELIGIBLE = "eligible", _("Eligible")

@@ -232,6 +232,10 @@ def _judge_status(camera, verdict, pending, new_health, now):
     status = camera.connection_status
     if status not in JUDGED_STATUSES:
         return None
+    if getattr(camera, "placement_rejected", False):
+        # A person rejected where it looks: no verdict makes it eligible, and its reason stays
+        # the review's, until a newer picture is approved (cameras/placement.py).
+        return None
     if status == ConnectionStatus.ELIGIBLE and not pending and not verdict.eligible:
         # An eligible camera is not demoted by one network hiccup: only by what the stream showed
         # (below standard), a set-up fault (credentials, path...) or by going offline.

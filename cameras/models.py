@@ -12,7 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cameras import queue
-from cameras.choices import Codec, ConnectionStatus, Health, PictureWarning, SweepTrigger, Zone
+from cameras.choices import (
+    Codec,
+    ConnectionStatus,
+    Health,
+    PictureWarning,
+    PlacementDecision,
+    PlacementRejection,
+    SweepTrigger,
+    Zone,
+)
 from cameras.validators import authority, validate_stream_url
 from facilities import access
 from facilities.models import Facility
@@ -136,6 +145,11 @@ class Camera(models.Model):
     # that system reported it (POST /api/v1/connections/). Empty (NULL) until reported. Unique
     # among the cameras of one operator's provinces, checked when reported (api/results.py):
     # Viettel's and VNPT's systems number their cameras independently.
+    # The latest placement review rejected it (cameras/placement.py): the checks do not make it
+    # eligible again until a newer picture is approved.
+    placement_rejected = models.BooleanField(
+        _("placement rejected"), default=False, editable=False
+    )
     central_id = models.CharField(
         _("central system id"),
         max_length=100,
@@ -764,3 +778,66 @@ class CameraSnapshot(models.Model):
         """The warnings in words, for the pages."""
         labels = dict(PictureWarning.choices)
         return [labels[code] for code in self.warnings if code in labels]
+
+
+class PlacementReview(models.Model):
+    """A province's judgement of where a camera looks, made from one of its pictures.
+
+    The latest review of a camera is its review state (not reviewed, approved, rejected). A
+    rejection makes the camera ineligible, or suspends it if it was connected (cameras/
+    lifecycle.py), until a picture taken after the rejected one is approved. The picture itself
+    goes after SNAPSHOT_RETENTION_HOURS; the review keeps when it was taken.
+    """
+
+    camera = models.ForeignKey(
+        Camera,
+        on_delete=models.CASCADE,
+        related_name="placement_reviews",
+        verbose_name=_("camera"),
+    )
+    snapshot = models.ForeignKey(
+        CameraSnapshot,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name=_("picture"),
+    )
+    snapshot_taken_at = models.DateTimeField(_("picture taken at"))
+    decision = models.CharField(_("decision"), max_length=10, choices=PlacementDecision.choices)
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=PlacementRejection.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("placement review")
+        verbose_name_plural = _("placement reviews")
+        indexes = [models.Index(fields=["camera", "-at"], name="cameras_review_cam_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision="approved", reason="")
+                | models.Q(decision="rejected") & ~models.Q(reason=""),
+                name="cameras_review_reason_iff_rejected",
+                violation_error_message=_("A rejected placement needs a reason, and only it."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.camera_id} {self.decision} {self.at:%Y-%m-%d %H:%M}"
+
+    def reason_text(self):
+        """The reason in words, with the note."""
+        if self.decision != PlacementDecision.REJECTED:
+            return ""
+        label = str(PlacementRejection(self.reason).label)
+        return f"{label}: {self.note}" if self.note else label
