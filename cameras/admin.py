@@ -146,6 +146,7 @@ class CameraAdmin(ScopedAdmin):
         "full_checked_at",
         "check_disabled_reason",
         "picture_warnings",
+        "placement",
         "latest_picture",
         "created_at",
         "updated_at",
@@ -203,7 +204,7 @@ class CameraAdmin(ScopedAdmin):
                 ]
             },
         ),
-        (_("Picture"), {"fields": ["picture_warnings", "latest_picture"]}),
+        (_("Picture"), {"fields": ["picture_warnings", "placement", "latest_picture"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
 
@@ -729,6 +730,20 @@ class CameraAdmin(ScopedAdmin):
         return format_html(
             '<ul class="picture-warnings">{}</ul>',
             format_html_join("", "<li>{}</li>", ((label,) for label in labels)),
+        )
+
+    @admin.display(description=_("placement review"))
+    def placement(self, obj):
+        entry = obj.placement_reviews.select_related("by").order_by("-at", "-pk").first()
+        if entry is None:
+            return _("Not reviewed")
+        who = entry.by.get_username() if entry.by_id else "-"
+        return format_html(
+            "<strong>{}</strong>{} <span class=\"muted\">({}, {})</span>",
+            entry.get_decision_display(),
+            f": {entry.reason_text()}" if entry.reason else "",
+            who,
+            progress.full_time(entry.at),
         )
 
     @admin.display(description=_("latest picture"))

@@ -165,3 +165,25 @@ def test_the_page_costs_the_same_queries_for_3_and_12_cameras(client, admin01):
     assert counts[0] == counts[1], counts
     assert counts == [8, 8], counts
     print("placement review page queries", counts)
+
+
+def test_the_review_shows_on_the_camera_page(client, admin01):
+    cam = factories.camera(factories.facility("01"))
+    factories.passed_check(cam)
+    shot = pictured(cam)
+    placement.review(cam, shot, admin01, PlacementDecision.REJECTED, reason="other", note="góc sai")
+    client.force_login(admin01)
+    page = client.get(reverse("admin:cameras_camera_change", args=[cam.pk])).content.decode()
+    assert "góc sai" in page
+
+
+def test_a_rejection_shows_on_the_facility_managers_page(client, admin01):
+    facility = factories.facility("01")
+    cam = factories.camera(facility)
+    factories.passed_check(cam)
+    placement.review(
+        cam, pictured(cam), admin01, PlacementDecision.REJECTED, reason="other", note="góc sai"
+    )
+    client.force_login(factories.facility_manager("fm", facility))
+    page = client.get(reverse("facility_detail", args=[facility.pk])).content.decode()
+    assert "góc sai" in page
