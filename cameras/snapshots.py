@@ -190,19 +190,24 @@ def remove_file(sender, instance, using=None, **kwargs):
     transaction.on_commit(lambda: sealed_files.remove(path), using=using)
 
 
-def reseal_all() -> tuple[int, int]:
-    """Re-seal every snapshot file with the first key (key rotation); (files, re-sealed)."""
+def reseal_all() -> tuple[int, int, int]:
+    """Re-seal every snapshot file with the first key (key rotation); (files, re-sealed,
+    unreadable). A file no configured key opens is left to the purge: a picture lives three
+    days, a key rotation is not to fail for one."""
     folder = Path(settings.SNAPSHOT_DIR)
     if not folder.is_dir():
-        return 0, 0
-    files = changed = 0
+        return 0, 0, 0
+    files = changed = unreadable = 0
     for entry in os.scandir(folder):
         if not entry.name.endswith(SUFFIX):
             continue
         files += 1
-        if sealed_files.reseal(entry.path):
-            changed += 1
-    return files, changed
+        try:
+            if sealed_files.reseal(entry.path):
+                changed += 1
+        except sealed_files.UnreadableFile:
+            unreadable += 1
+    return files, changed, unreadable
 
 
 def served(jpeg: bytes, viewer: str, at: datetime.datetime) -> bytes:

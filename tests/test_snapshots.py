@@ -258,3 +258,11 @@ def test_the_camera_page_shows_warnings_to_its_readers_and_the_picture_to_those_
     content = client.get(page).content.decode()
     assert 'class="picture-warnings"' in content
     assert picture_url not in content
+
+
+def test_a_picture_no_key_opens_does_not_stop_a_key_rotation(settings, shot):
+    other = Fernet.generate_key().decode()
+    settings.CAMERA_CREDENTIALS_KEYS = [other]  # the picture's key is gone
+    out = io.StringIO()
+    call_command("rotate_credentials_key", stdout=out)
+    assert "1 camera snapshot files open with no key" in out.getvalue()

@@ -21,7 +21,6 @@ from django.db.models import Case, ExpressionWrapper, F, TextField, Value, When
 
 from portal import crypto
 from portal.fields import EncryptedTextField
-from portal.sealed_files import UnreadableFile
 
 logger = logging.getLogger("portal.crypto")
 
@@ -113,15 +112,15 @@ class Command(BaseCommand):
         # Camera snapshots: files sealed with the same keys (cameras/snapshots.py).
         from cameras.snapshots import reseal_all
 
-        try:
-            files, resealed = reseal_all()
-        except UnreadableFile:
-            raise CommandError(
-                "A camera snapshot file cannot be decrypted with any key of "
-                "CAMERA_CREDENTIALS_KEY. Put the key it was sealed with back in the list (after "
-                "the new one) and run the command again, or let the purge remove it."
-            ) from None
+        files, resealed, unreadable = reseal_all()
         self.stdout.write(f"Camera snapshots: {resealed} of {files} files re-sealed")
+        if unreadable:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{unreadable} camera snapshot files open with no key of "
+                    "CAMERA_CREDENTIALS_KEY: left for the purge (SNAPSHOT_RETENTION_HOURS)."
+                )
+            )
         total += resealed
         logger.info("credential key rotation ran: %d values re-encrypted with the first key", total)
         if total:
