@@ -41,6 +41,14 @@ class PlacementDecision(models.TextChoices):
     REJECTED = "rejected", _("Placement rejected")
 
 
+class PlacementState(models.TextChoices):
+    """A camera's latest placement review, kept on the camera so dashboards count it cheaply."""
+
+    NOT_REVIEWED = "not_reviewed", _("Not reviewed")
+    APPROVED = "approved", _("Placement approved")
+    REJECTED = "rejected", _("Placement rejected")
+
+
 class PlacementRejection(models.TextChoices):
     """Why a placement is rejected: the national guidance's cases."""
 

@@ -33,7 +33,7 @@ from django.db.models.functions import Cast, NullIf
 from django.utils import timezone, translation
 
 from cameras import conf, lifecycle
-from cameras.choices import ConnectionStatus, Health
+from cameras.choices import ConnectionStatus, Health, PlacementState
 from cameras.models import CameraDay, CameraOutage, Sweep
 from cameras.standard import DEFINITE_KINDS, reasons_text
 from portal.chunked import delete_in_chunks
@@ -232,7 +232,7 @@ def _judge_status(camera, verdict, pending, new_health, now):
     status = camera.connection_status
     if status not in JUDGED_STATUSES:
         return None
-    if getattr(camera, "placement_rejected", False):
+    if getattr(camera, "placement_review", "") == PlacementState.REJECTED:
         # A person rejected where it looks: no verdict makes it eligible, and its reason stays
         # the review's, until a newer picture is approved (cameras/placement.py).
         return None

@@ -19,6 +19,7 @@ from cameras.choices import (
     PictureWarning,
     PlacementDecision,
     PlacementRejection,
+    PlacementState,
     SweepTrigger,
     Zone,
 )
@@ -145,10 +146,14 @@ class Camera(models.Model):
     # that system reported it (POST /api/v1/connections/). Empty (NULL) until reported. Unique
     # among the cameras of one operator's provinces, checked when reported (api/results.py):
     # Viettel's and VNPT's systems number their cameras independently.
-    # The latest placement review rejected it (cameras/placement.py): the checks do not make it
-    # eligible again until a newer picture is approved.
-    placement_rejected = models.BooleanField(
-        _("placement rejected"), default=False, editable=False
+    # Its latest placement review (cameras/placement.py); while rejected, the checks do not make
+    # it eligible again, until a newer picture is approved.
+    placement_review = models.CharField(
+        _("placement review"),
+        max_length=12,
+        choices=PlacementState.choices,
+        default=PlacementState.NOT_REVIEWED,
+        editable=False,
     )
     central_id = models.CharField(
         _("central system id"),

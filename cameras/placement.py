@@ -2,7 +2,7 @@
 
 Approving or rejecting is a row of `PlacementReview`. A rejection (with a reason from the
 national guidance: inside a room, a bathroom, the wrong zone, obstructed, other + text) marks the
-camera `placement_rejected` and moves it along the lifecycle's "reject_placement" rows: a
+camera's `placement_review` rejected and moves it along the lifecycle's "reject_placement" rows: a
 registered or eligible camera becomes ineligible, a connected one is suspended and the province's
 operator engineers get an e-mail; the checks then leave its status alone (cameras/health.py).
 Only a picture taken after the rejected one can be approved; approving lifts the mark and queues
@@ -17,7 +17,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cameras import lifecycle
-from cameras.choices import ConnectionStatus, PlacementDecision, PlacementRejection
+from cameras.choices import (
+    ConnectionStatus,
+    PlacementDecision,
+    PlacementRejection,
+    PlacementState,
+)
 from cameras.models import Camera, CameraSnapshot, PlacementReview
 from facilities.perms import Role
 from facilities.roles import province_role_holders
@@ -96,8 +101,8 @@ def _reason_text(entry):
 
 
 def _reject(camera, entry, user, now):
-    camera.placement_rejected = True
-    camera.save(update_fields=["placement_rejected", "updated_at"])
+    camera.placement_review = PlacementState.REJECTED
+    camera.save(update_fields=["placement_review", "updated_at"])
     text = _reason_text(entry)
     status = camera.connection_status
     roles = frozenset({lifecycle.PROVINCE_ADMIN})
@@ -115,12 +120,12 @@ def _reject(camera, entry, user, now):
 
 
 def _approve(camera):
-    if not camera.placement_rejected:
-        return
-    camera.placement_rejected = False
-    camera.save(update_fields=["placement_rejected", "updated_at"])
-    # The checks judge it again; a suspended camera waits for the operator.
-    lifecycle._queue_check(camera)
+    was_rejected = camera.placement_review == PlacementState.REJECTED
+    camera.placement_review = PlacementState.APPROVED
+    camera.save(update_fields=["placement_review", "updated_at"])
+    if was_rejected:
+        # The checks judge it again; a suspended camera waits for the operator.
+        lifecycle._queue_check(camera)
 
 
 def notify_operators(camera, text):

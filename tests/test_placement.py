@@ -48,7 +48,7 @@ def test_rejecting_an_eligible_camera_makes_it_ineligible_until_a_newer_picture_
     first = pictured(cam, at=timezone.now() - datetime.timedelta(hours=1))
     placement.review(cam, first, admin01, PlacementDecision.REJECTED, reason="inside_room")
     cam.refresh_from_db()
-    assert (cam.connection_status, cam.placement_rejected) == (S.INELIGIBLE, True)
+    assert (cam.connection_status, cam.placement_review) == (S.INELIGIBLE, "rejected")
     assert cam.status_reason  # the review's reason, in the portal's language
     change = CameraStatusChange.objects.filter(camera=cam).first()
     assert (change.transition, change.by) == ("reject_placement", admin01)
@@ -65,7 +65,7 @@ def test_rejecting_an_eligible_camera_makes_it_ineligible_until_a_newer_picture_
     with django_capture_on_commit_callbacks():
         placement.review(cam, newer, admin01, PlacementDecision.APPROVED)
     cam.refresh_from_db()
-    assert cam.placement_rejected is False
+    assert cam.placement_review == "approved"
 
 
 def test_rejecting_a_connected_camera_suspends_it_and_tells_the_operator(
@@ -187,3 +187,18 @@ def test_a_rejection_shows_on_the_facility_managers_page(client, admin01):
     client.force_login(factories.facility_manager("fm", facility))
     page = client.get(reverse("facility_detail", args=[facility.pk])).content.decode()
     assert "góc sai" in page
+
+
+def test_the_dashboard_counts_the_reviews(client, admin01):
+    facility = factories.facility("01")
+    approved, rejected, _waiting = (factories.camera(facility) for _ in range(3))
+    placement.review(approved, pictured(approved), admin01, PlacementDecision.APPROVED)
+    placement.review(
+        rejected, pictured(rejected), admin01, PlacementDecision.REJECTED, reason="bathroom"
+    )
+    factories.camera(factories.facility("79"))  # another province's: not counted here
+    client.force_login(admin01)
+    page = client.get(reverse("reports:province", args=["01"])).content.decode()
+    assert 'data-placement-approved="1"' in page
+    assert 'data-placement-rejected="1"' in page
+    assert 'data-placement-not-reviewed="1"' in page
