@@ -147,11 +147,13 @@ def placement_review(request):
     reviews_of = PlacementReview.objects.filter(camera=OuterRef("pk")).order_by("-at", "-pk")
     cameras = (
         _reviewable(request.user)
+        # Cameras with a picture first (a semi-join on the snapshots, a few per camera), then
+        # the newest picture of each of them: not a subquery for every camera in scope.
+        .filter(pk__in=CameraSnapshot.objects.values("camera_id"))
         .annotate(
             snapshot_id=Subquery(snapshots_of.values("pk")[:1]),
             review_decision=Subquery(reviews_of.values("decision")[:1]),
         )
-        .filter(snapshot_id__isnull=False)
         .select_related("facility")
         .order_by("facility__name", "name", "pk")
     )
