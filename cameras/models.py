@@ -372,6 +372,9 @@ class CameraState(models.Model):
     )
     # Whether the notice of the portal stopping its checks went out (cameras/notify.py).
     isolation_notified = models.BooleanField(default=False, editable=False)
+    # The camera's latest picture has a picture warning (cameras/snapshots.py): counted on the
+    # dashboards without reading the pictures' rows.
+    picture_warned = models.BooleanField(_("picture warning"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("check state")

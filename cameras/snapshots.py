@@ -31,7 +31,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from cameras import conf, picture
 from cameras.choices import SweepTrigger
-from cameras.models import CameraSnapshot
+from cameras.models import CameraSnapshot, CameraState
 from portal import sealed_files
 
 logger = logging.getLogger(__name__)
@@ -145,6 +145,11 @@ def save_many(results, now=None) -> list[CameraSnapshot]:
     with transaction.atomic():
         CameraSnapshot.objects.bulk_create(rows)
         trim(with_picture)
+        # The dashboards count the cameras whose latest picture has a warning: two UPDATEs.
+        for warned in (True, False):
+            ids = [row.camera_id for row in rows if bool(row.warnings) == warned]
+            if ids:
+                CameraState.objects.filter(camera_id__in=ids).update(picture_warned=warned)
     return rows
 
 

@@ -180,8 +180,10 @@ class Breakdown:
     health: dict = dataclasses.field(default_factory=dict)
     decommissioned: int = 0
     in_closed: int = 0
-    # {placement review state: number} of the counted cameras (cameras/placement.py).
+    # {placement review state: number} of the counted cameras (cameras/placement.py), and how
+    # many of them have a warning on their latest picture (cameras/snapshots.py).
     reviews: Counter = dataclasses.field(default_factory=Counter)
+    picture_warned: int = 0
 
     @property
     def counted(self):
@@ -203,6 +205,7 @@ class Breakdown:
             decommissioned=self.decommissioned + other.decommissioned,
             in_closed=self.in_closed + other.in_closed,
             reviews=self.reviews + other.reviews,
+            picture_warned=self.picture_warned + other.picture_warned,
         )
 
     def fill(self, counts):
@@ -232,6 +235,7 @@ def camera_breakdown(cameras):
             health=F("state__health"),
             facility_status=F("facility__status"),
             review=Concat("placement_review", Value("")),
+            warned=F("state__picture_warned"),
         )
         .annotate(n=Count("pk"))
     )
@@ -248,6 +252,8 @@ def camera_breakdown(cameras):
             health = row["health"] or Health.UNKNOWN
             breakdown.health.setdefault(status, Counter())[health] += n
             breakdown.reviews[row["review"]] += n
+            if row["warned"]:
+                breakdown.picture_warned += n
     return result
 
 
@@ -741,7 +747,8 @@ def _column_groups(columns):
 
 
 def placement_counts(breakdown):
-    """(approved, rejected, not reviewed) placement reviews of the counted cameras, live only."""
+    """Placement reviews (approved, rejected, not reviewed) of the counted cameras and those whose
+    latest picture has a warning; live figures only (a stored day keeps none)."""
     if breakdown is None:
         return None
     reviews = breakdown.reviews
@@ -749,6 +756,7 @@ def placement_counts(breakdown):
         "approved": reviews[PlacementState.APPROVED],
         "rejected": reviews[PlacementState.REJECTED],
         "not_reviewed": reviews[PlacementState.NOT_REVIEWED],
+        "picture_warned": breakdown.picture_warned,
     }
 
 

@@ -7,6 +7,7 @@ fixed number of queries whatever the number of cameras on it.
 """
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
@@ -14,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from cameras import health, lifecycle, placement, snapshots
 from cameras.choices import ConnectionStatus, PlacementDecision
@@ -202,3 +204,14 @@ def test_the_dashboard_counts_the_reviews(client, admin01):
     assert 'data-placement-approved="1"' in page
     assert 'data-placement-rejected="1"' in page
     assert 'data-placement-not-reviewed="1"' in page
+    assert 'data-picture-warned="0"' in page
+    black = factories.camera(facility)
+    snapshots.save_many({black.pk: probed(_black())})
+    page = client.get(reverse("reports:province", args=["01"])).content.decode()
+    assert 'data-picture-warned="1"' in page
+
+
+def _black():
+    out = io.BytesIO()
+    Image.new("RGB", (640, 360)).save(out, format="JPEG")
+    return out.getvalue()
