@@ -372,7 +372,7 @@ def check_batch(token, sweep_id=None, progress=None, threads=None):
         _release(token, requeue)
         # Only the pictures of results written: not those of an address changed meanwhile.
         written = {outcome.state.camera_id for outcome in outcomes}
-        snapshots.save_many({pk: results[pk][0] for pk in pictures & written}, now=started)
+        _save_pictures({pk: results[pk][0] for pk in pictures & written}, started)
     if requeue:
         transaction.on_commit(lambda: request_checks(requeue))
     # Every probe made counts for the metrics (outcome, duration), written or not.
@@ -381,6 +381,18 @@ def check_batch(token, sweep_id=None, progress=None, threads=None):
     if sweep_id is not None:
         _count_batch_done(sweep_id, summary)
     return summary
+
+
+def _save_pictures(results, now):
+    """Store the batch's pictures; a failure (a full disk, an unwritable SNAPSHOT_DIR) costs the
+    pictures, never the checks' results, which are written in the same transaction."""
+    if not results:
+        return
+    try:
+        with transaction.atomic():
+            snapshots.save_many(results, now=now)
+    except Exception as exc:  # noqa: BLE001 - the health of the batch matters more
+        logger.error("pictures of %d cameras not stored: %s", len(results), type(exc).__name__)
 
 
 def _renew_lease(token, now):

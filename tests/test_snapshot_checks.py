@@ -80,3 +80,15 @@ def test_check_now_takes_a_picture_whatever_the_hour(
     assert len(shots) == 2
     # The same bars twice: the second picture is flagged frozen.
     assert shots[0].warnings == ["frozen"]
+
+
+def test_pictures_that_cannot_be_stored_cost_no_check_result(
+    rtsp_farm, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    settings.SNAPSHOT_DIR = blocked
+    camera = registered(django_capture_on_commit_callbacks, rtsp_farm.url("/pattern/still"))
+    camera.refresh_from_db()
+    assert camera.state.last_checked_at is not None and camera.state.verdict_pending is False
+    assert not CameraSnapshot.objects.exists()
