@@ -337,6 +337,9 @@ def pages():
         Page("facility page", lambda c: f"/facilities/{c.facility_id}/"),
         Page("dashboard", "/reports/"),
         Page("province dashboard", f"/reports/province/{BIGGEST}/"),
+        # The placement review grid (cameras/views.py) and the filter a reviewer starts with.
+        Page("placement review", "/cameras/placement/"),
+        Page("placement review, not reviewed", "/cameras/placement/?state=none"),
         Page(
             "check status (100 cameras)",
             lambda c: "/cameras/check-status/?"

@@ -22,6 +22,7 @@ from cameras.queue import request_checks
 from cameras.standard_admin import ConnectionStandardAdmin
 from facilities import access
 from facilities.models import Facility
+from portal import twofactor
 from portal.admin_scope import (
     CappedPaginator,
     DropdownChoicesFilter,
@@ -144,6 +145,9 @@ class CameraAdmin(ScopedAdmin):
         "verdict_at",
         "full_checked_at",
         "check_disabled_reason",
+        "picture_warnings",
+        "placement",
+        "latest_picture",
         "created_at",
         "updated_at",
     ]
@@ -200,6 +204,7 @@ class CameraAdmin(ScopedAdmin):
                 ]
             },
         ),
+        (_("Picture"), {"fields": ["picture_warnings", "placement", "latest_picture"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
 
@@ -231,7 +236,14 @@ class CameraAdmin(ScopedAdmin):
             return [
                 (name, {**opts, "fields": [f for f in opts["fields"] if f != "clear_password"]})
                 for name, opts in fieldsets
-                if name not in (_("Connection"), _("Last check"), _("Record"))
+                if name not in (_("Connection"), _("Last check"), _("Picture"), _("Record"))
+            ]
+        if not self._sees_picture(request, obj):
+            # The picture's warnings are for everyone who reads the camera; the picture only for
+            # those who may see it, after the second factor.
+            fieldsets = [
+                (name, {**opts, "fields": [f for f in opts["fields"] if f != "latest_picture"]})
+                for name, opts in fieldsets
             ]
         if self._connection_only(request, obj):
             # Operators never see (even masked) credential inputs.
@@ -693,6 +705,62 @@ class CameraAdmin(ScopedAdmin):
                     for when, source, target, who, reason in map(_timeline_row, changes)
                 ),
             ),
+        )
+
+    def _sees_picture(self, request, obj):
+        if obj is None or not twofactor.is_verified(request.session):
+            return False
+        return Camera.objects.restrict_pictures(request.user).filter(pk=obj.pk).exists()
+
+    def _latest_snapshot(self, obj):
+        if not hasattr(obj, "_latest_snapshot"):
+            obj._latest_snapshot = obj.snapshots.order_by("-taken_at", "-pk").first()
+        return obj._latest_snapshot
+
+    @admin.display(description=_("picture warnings"))
+    def picture_warnings(self, obj):
+        snapshot = self._latest_snapshot(obj)
+        if snapshot is None:
+            return _("No picture yet: the next check on request takes one.")
+        labels = snapshot.warning_labels()
+        if not labels:
+            return _("None: the picture of %(time)s looks usable.") % {
+                "time": progress.full_time(snapshot.taken_at)
+            }
+        return format_html(
+            '<ul class="picture-warnings">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((label,) for label in labels)),
+        )
+
+    @admin.display(description=_("placement review"))
+    def placement(self, obj):
+        entry = obj.placement_reviews.select_related("by").order_by("-at", "-pk").first()
+        if entry is None:
+            return _("Not reviewed")
+        who = entry.by.get_username() if entry.by_id else "-"
+        return format_html(
+            "<strong>{}</strong>{} <span class=\"muted\">({}, {})</span>",
+            entry.get_decision_display(),
+            f": {entry.reason_text()}" if entry.reason else "",
+            who,
+            progress.full_time(entry.at),
+        )
+
+    @admin.display(description=_("latest picture"))
+    def latest_picture(self, obj):
+        snapshot = self._latest_snapshot(obj)
+        if snapshot is None:
+            return "-"
+        # Served by the one scoped view (cameras/views.py): every look is on record.
+        return format_html(
+            '<figure class="camera-picture"><img src="{}" width="{}" height="{}" alt="{}" '
+            'loading="lazy" referrerpolicy="no-referrer"><figcaption>{}</figcaption></figure>',
+            reverse("camera_snapshot", args=[snapshot.pk]),
+            snapshot.width,
+            snapshot.height,
+            _("What the camera saw"),
+            _("Taken %(time)s. Your account name and the time are drawn into the picture, and "
+              "every look is on record.") % {"time": progress.full_time(snapshot.taken_at)},
         )
 
     @admin.display(description=_("last error"))

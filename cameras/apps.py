@@ -39,12 +39,25 @@ class CamerasConfig(AppConfig):
             redact=["username", "password"],
         )
         auditlog_setup.register(self.get_model("ConnectionStandard"))
+        # A snapshot's file goes with its row (trimmed, purged, or its camera deleted).
+        from django.db.models.signals import post_delete
+
+        from cameras import snapshots
+
+        post_delete.connect(
+            snapshots.remove_file,
+            sender=self.get_model("CameraSnapshot"),
+            dispatch_uid="cameras.snapshot_file",
+        )
 
 
 def _ensure_schedule(sender, using="default", **kwargs):
     from cameras.schedule import ensure_sweep_schedule
 
     ensure_sweep_schedule(using=using)
+    from cameras.schedule import ensure_snapshot_purge_schedule
+
+    ensure_snapshot_purge_schedule(using=using)
 
 
 def _refresh_camera_search_text(sender, instance, created, raw=False, using=None, **kwargs):

@@ -19,6 +19,46 @@ class Zone(models.TextChoices):
     OTHER_PUBLIC = "other_public", _("Other public area")
 
 
+class PictureWarning(models.TextChoices):
+    """What the automatic checks of a snapshot found (cameras/picture.py, same codes).
+
+    A warning asks a person to look at the camera; it changes no eligibility by itself.
+    """
+
+    BLACK = "black", _("The picture is black: check the lens and the lighting")
+    UNIFORM = "uniform", _(
+        "The picture is one colour: the lens may be covered or too close to a wall"
+    )
+    NOISY = "noisy", _("The picture is only noise: check the camera's sensor and its cable")
+    BLURRY = "blurry", _("The picture is blurred: clean the lens or adjust the focus")
+    FROZEN = "frozen", _("The picture does not change: the camera may be frozen, restart it")
+
+
+class PlacementDecision(models.TextChoices):
+    """A person's review of where a camera looks, from its picture (cameras/placement.py)."""
+
+    APPROVED = "approved", _("Placement approved")
+    REJECTED = "rejected", _("Placement rejected")
+
+
+class PlacementState(models.TextChoices):
+    """A camera's latest placement review, kept on the camera so dashboards count it cheaply."""
+
+    NOT_REVIEWED = "not_reviewed", _("Not reviewed")
+    APPROVED = "approved", _("Placement approved")
+    REJECTED = "rejected", _("Placement rejected")
+
+
+class PlacementRejection(models.TextChoices):
+    """Why a placement is rejected: the national guidance's cases."""
+
+    INSIDE_ROOM = "inside_room", _("Looks inside a room")
+    BATHROOM = "bathroom", _("Looks into a toilet or bathroom")
+    WRONG_ZONE = "wrong_zone", _("Not the zone it is registered for")
+    OBSTRUCTED = "obstructed", _("The view is obstructed")
+    OTHER = "other", _("Other (explain)")
+
+
 class ConnectionStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     ELIGIBLE = "eligible", _("Eligible")

@@ -82,3 +82,28 @@ def probe_options(full=True):
         "deadline": _positive("CAMERA_PROBE_DEADLINE", 10.0, float),
         "sample_seconds": _positive("CAMERA_PROBE_SAMPLE_SECONDS", 2.0, float) if full else 0.0,
     }
+
+
+def snapshot_interval():
+    """SNAPSHOT_INTERVAL: hours between two pictures of a camera taken by the scheduled checks."""
+    return datetime.timedelta(hours=_positive("SNAPSHOT_INTERVAL", 24.0, float))
+
+
+def snapshot_hours():
+    """SNAPSHOT_HOURS "HH-HH": the local hours (start included, end excluded) in which the
+    scheduled checks take pictures; at night a picture would be judged black."""
+    text = str(settings.SNAPSHOT_HOURS).strip()
+    try:
+        start, end = (int(part) for part in text.split("-", 1))
+        if not (0 <= start < end <= 24):
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"SNAPSHOT_HOURS must read like 08-17 (start-end local hours), not {text!r}."
+        ) from None
+    return start, end
+
+
+def snapshot_options():
+    """What cameras.probe.probe needs to bring back a picture."""
+    return {"snapshot": True, "snapshot_size": _positive("SNAPSHOT_SIZE", 640)}

@@ -33,7 +33,7 @@ from django.db.models.functions import Cast, NullIf
 from django.utils import timezone, translation
 
 from cameras import conf, lifecycle
-from cameras.choices import ConnectionStatus, Health
+from cameras.choices import ConnectionStatus, Health, PlacementState
 from cameras.models import CameraDay, CameraOutage, Sweep
 from cameras.standard import DEFINITE_KINDS, reasons_text
 from portal.chunked import delete_in_chunks
@@ -231,6 +231,10 @@ def _judge_status(camera, verdict, pending, new_health, now):
     """
     status = camera.connection_status
     if status not in JUDGED_STATUSES:
+        return None
+    if getattr(camera, "placement_review", "") == PlacementState.REJECTED:
+        # A person rejected where it looks: no verdict makes it eligible, and its reason stays
+        # the review's, until a newer picture is approved (cameras/placement.py).
         return None
     if status == ConnectionStatus.ELIGIBLE and not pending and not verdict.eligible:
         # An eligible camera is not demoted by one network hiccup: only by what the stream showed

@@ -15,6 +15,9 @@ of putting a number into the Ministry's report that no rule allowed.
     connected -> suspended                     operator engineer: a reason
     any -> decommissioned                      province admin (or a national admin): a reason
     decommissioned -> registered (reinstate)   province admin: queues a check
+    registered | eligible -> ineligible        province admin, a rejected placement review
+    connected -> suspended                     province admin, a rejected placement review:
+                                               the operator engineers are told (e-mail)
 
 The table is data: later work adds rows (a rejected placement review makes a camera ineligible or
 suspends a connected one) without touching the code that applies them.
@@ -50,6 +53,7 @@ REASON = "reason"  # a reason typed by the person
 # What happens after.
 STOP_CHECKS = "stop_checks"
 QUEUE_CHECK = "queue_check"
+NOTIFY_OPERATOR = "notify_operator"
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,9 @@ class Transition:
     requires: tuple = ()
     effects: tuple = ()
     label: str = ""
+    # Offered in the camera form's status menu; a placement review's rows are made from the
+    # review page only (cameras/placement.py).
+    in_form: bool = True
 
     def allows(self, source, target):
         return source in self.sources and target == self.target
@@ -106,6 +113,25 @@ TRANSITIONS = (
         (),
         (QUEUE_CHECK,),
         label=gettext_lazy("Reinstate"),
+    ),
+    Transition(
+        "reject_placement",
+        frozenset({S.REGISTERED, S.ELIGIBLE}),
+        S.INELIGIBLE,
+        PROVINCE_ADMIN,
+        (REASON,),
+        label=gettext_lazy("Reject the placement"),
+        in_form=False,
+    ),
+    Transition(
+        "reject_placement",
+        frozenset({S.CONNECTED}),
+        S.SUSPENDED,
+        PROVINCE_ADMIN,
+        (REASON,),
+        (NOTIFY_OPERATOR,),
+        label=gettext_lazy("Reject the placement"),
+        in_form=False,
     ),
 )
 
@@ -157,14 +183,17 @@ def targets_for(camera, roles):
     return [
         t.target
         for t in TRANSITIONS
-        if t.by in roles and camera.connection_status in t.sources
+        if t.by in roles and camera.connection_status in t.sources and t.in_form
     ]
 
 
 def may_edit_reason(status, roles):
     """Whether the holder of `roles` may correct the reason of a camera in `status`: who could
     have made the transition into it."""
-    return any(t.target == status and t.by in roles and REASON in t.requires for t in TRANSITIONS)
+    return any(
+        t.target == status and t.by in roles and REASON in t.requires and t.in_form
+        for t in TRANSITIONS
+    )
 
 
 def offered_targets(camera, roles):
@@ -283,7 +312,7 @@ def _need_pass(camera, problem, queue_check, config_changing):
 
 
 def check(camera, target, roles, *, reason="", now=None, config_changing=False,
-          queue_check=True, standard=None):
+          queue_check=True, standard=None, review=False):
     """The Transition taking `camera` to `target` for the holder of `roles`, or raise Refused.
 
     roles: the lifecycle roles of the person (`roles_of`), or {CHECKS} for the checks.
@@ -291,12 +320,18 @@ def check(camera, target, roles, *, reason="", now=None, config_changing=False,
     queue_check: when connecting is refused for want of a recent passing check, ask for one.
     standard: the active ConnectionStandard, when the caller checks many cameras (read once,
               not once per camera); read here otherwise.
+    review: a placement review's transition (rows not offered in the camera form).
     """
     source = camera.connection_status
     if source == target:
         raise Refused(_("The camera is already “%(status)s”.") % {"status": _status_label(target)})
     transition = next(
-        (t for t in TRANSITIONS if t.allows(source, target) and t.by in roles), None
+        (
+            t
+            for t in TRANSITIONS
+            if t.allows(source, target) and t.by in roles and (t.in_form or review)
+        ),
+        None,
     )
     now = now or timezone.now()
     if transition is None:
@@ -385,13 +420,15 @@ def record(change, camera):
     return change
 
 
-def move(camera, target, *, user, roles, reason="", now=None, queue_check=True):
+def move(camera, target, *, user, roles, reason="", now=None, queue_check=True, review=False):
     """Check, apply and save one person's transition (admin actions, the API to come).
 
     Raises Refused (checked before any write, so a refusal's queued check is not rolled back).
     The camera is saved with the current audit actor (the request's user).
     """
-    transition = check(camera, target, roles, reason=reason, now=now, queue_check=queue_check)
+    transition = check(
+        camera, target, roles, reason=reason, now=now, queue_check=queue_check, review=review
+    )
     with transaction.atomic():
         change = apply(camera, transition, by=user, reason=reason, now=now)
         camera.save(update_fields=FIELDS)

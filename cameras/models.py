@@ -12,7 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cameras import queue
-from cameras.choices import Codec, ConnectionStatus, Health, SweepTrigger, Zone
+from cameras.choices import (
+    Codec,
+    ConnectionStatus,
+    Health,
+    PictureWarning,
+    PlacementDecision,
+    PlacementRejection,
+    PlacementState,
+    SweepTrigger,
+    Zone,
+)
 from cameras.validators import authority, validate_stream_url
 from facilities import access
 from facilities.models import Facility
@@ -44,6 +54,16 @@ class CameraQuerySet(models.QuerySet):
         (through the facility's province grant or a grant on the facility itself)."""
         facilities = Facility.objects.restrict(user, action)
         return access.restrict_under(self, user, action, "facility", facilities)
+
+    def restrict_pictures(self, user):
+        """Cameras whose pictures (snapshots) `user` may see: among those it may read, only by
+        the roles of facilities/access.py's `restrict_pictures`."""
+        return access.restrict_pictures(
+            self.restrict(user, access.VIEW),
+            user,
+            province_field="facility__province_id",
+            facility_field="facility_id",
+        )
 
 
 class Camera(models.Model):
@@ -126,6 +146,15 @@ class Camera(models.Model):
     # that system reported it (POST /api/v1/connections/). Empty (NULL) until reported. Unique
     # among the cameras of one operator's provinces, checked when reported (api/results.py):
     # Viettel's and VNPT's systems number their cameras independently.
+    # Its latest placement review (cameras/placement.py); while rejected, the checks do not make
+    # it eligible again, until a newer picture is approved.
+    placement_review = models.CharField(
+        _("placement review"),
+        max_length=12,
+        choices=PlacementState.choices,
+        default=PlacementState.NOT_REVIEWED,
+        editable=False,
+    )
     central_id = models.CharField(
         _("central system id"),
         max_length=100,
@@ -343,6 +372,9 @@ class CameraState(models.Model):
     )
     # Whether the notice of the portal stopping its checks went out (cameras/notify.py).
     isolation_notified = models.BooleanField(default=False, editable=False)
+    # The camera's latest picture has a picture warning (cameras/snapshots.py): counted on the
+    # dashboards without reading the pictures' rows.
+    picture_warned = models.BooleanField(_("picture warning"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("check state")
@@ -706,3 +738,114 @@ class CheckTally(models.Model):
 
     def __str__(self):
         return f"{self.outcome} <= {self.le}s: {self.checks}"
+
+
+class CameraSnapshotQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Snapshots of the cameras whose pictures `user` may see (facilities/access.py,
+        `restrict_pictures`): fewer people than those who read the camera."""
+        return self.filter(camera__in=Camera.objects.restrict_pictures(user))
+
+
+class CameraSnapshot(models.Model):
+    """One picture a camera sent, kept a few days for a person to judge its placement.
+
+    The row holds only what a page lists; the JPEG itself is a file under SNAPSHOT_DIR sealed
+    with the credentials key (portal/sealed_files.py), named by `file_name`, never in the
+    database (SQLite would bloat), never in a static or media URL, in no export and in no audit
+    entry: it is served by one scoped view that names its viewer in the picture
+    (cameras/snapshots.py). Removed with its file after SNAPSHOT_RETENTION_HOURS, or when the
+    camera has SNAPSHOT_KEEP newer ones.
+    """
+
+    camera = models.ForeignKey(
+        Camera,
+        on_delete=models.CASCADE,
+        related_name="snapshots",
+        verbose_name=_("camera"),
+    )
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    width = models.PositiveSmallIntegerField(_("width"))
+    height = models.PositiveSmallIntegerField(_("height"))
+    # PictureWarning codes, most telling first; [] for a usable picture.
+    warnings = models.JSONField(_("picture warnings"), default=list, blank=True)
+    file_name = models.CharField(_("file name"), max_length=64, unique=True, editable=False)
+
+    objects = CameraSnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_at", "-pk"]
+        verbose_name = _("camera snapshot")
+        verbose_name_plural = _("camera snapshots")
+        indexes = [models.Index(fields=["camera", "-taken_at"], name="cameras_snapshot_cam_idx")]
+
+    def __str__(self):
+        return f"{self.camera_id} {self.taken_at:%Y-%m-%d %H:%M}"
+
+    def warning_labels(self):
+        """The warnings in words, for the pages."""
+        labels = dict(PictureWarning.choices)
+        return [labels[code] for code in self.warnings if code in labels]
+
+
+class PlacementReview(models.Model):
+    """A province's judgement of where a camera looks, made from one of its pictures.
+
+    The latest review of a camera is its review state (not reviewed, approved, rejected). A
+    rejection makes the camera ineligible, or suspends it if it was connected (cameras/
+    lifecycle.py), until a picture taken after the rejected one is approved. The picture itself
+    goes after SNAPSHOT_RETENTION_HOURS; the review keeps when it was taken.
+    """
+
+    camera = models.ForeignKey(
+        Camera,
+        on_delete=models.CASCADE,
+        related_name="placement_reviews",
+        verbose_name=_("camera"),
+    )
+    snapshot = models.ForeignKey(
+        CameraSnapshot,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name=_("picture"),
+    )
+    snapshot_taken_at = models.DateTimeField(_("picture taken at"))
+    decision = models.CharField(_("decision"), max_length=10, choices=PlacementDecision.choices)
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=PlacementRejection.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("placement review")
+        verbose_name_plural = _("placement reviews")
+        indexes = [models.Index(fields=["camera", "-at"], name="cameras_review_cam_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision="approved", reason="")
+                | models.Q(decision="rejected") & ~models.Q(reason=""),
+                name="cameras_review_reason_iff_rejected",
+                violation_error_message=_("A rejected placement needs a reason, and only it."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.camera_id} {self.decision} {self.at:%Y-%m-%d %H:%M}"
+
+    def reason_text(self):
+        """The reason in words, with the note."""
+        if self.decision != PlacementDecision.REJECTED:
+            return ""
+        label = str(PlacementRejection(self.reason).label)
+        return f"{label}: {self.note}" if self.note else label

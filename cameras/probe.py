@@ -74,6 +74,18 @@ and 17-20 ms CPU per probe; stop at the keyframe with the full analysis
 keyframe bounds the wall time); without its decode, 16 at once, 7 ms instead
 of 10. bench/README.md has the figures through the task cluster.
 
+A snapshot
+----------
+``snapshot=True`` decodes the first keyframe (and, for encoders that hand a
+picture over late, the packets after it until the decoder does) and returns it
+as a JPEG of at most ``snapshot_size`` pixels a side: FFmpeg's swscale scales
+it (area-averaged), Pillow encodes it. A routine probe with a snapshot keeps
+the smallest stream analysis but not ``skip_frame=all``. The JPEG is made on
+the worker thread before the container closes; a picture still being decoded
+at the deadline is dropped and the facts are returned without one. The JPEG
+is a picture of people in quarantine: it is never logged (``repr`` of the
+result hides it) and the caller stores it encrypted (cameras/snapshots.py).
+
 Error messages and credentials
 ------------------------------
 Credentials live in the URL only in memory, for the duration of the call.
@@ -121,13 +133,14 @@ bench/README.md.
 from __future__ import annotations
 
 import errno
+import io
 import ipaddress
 import logging
 import re
 import socket
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from urllib.parse import quote, unquote, urlsplit
 
@@ -176,6 +189,14 @@ _ROUTINE_OPEN = {"probesize": "32", "analyzeduration": "1"}
 # dict per stream (PyAV pairs them by index and ignores the surplus).
 _ROUTINE_STREAMS = [{"skip_frame": "all"}] * 8
 
+# A snapshot's longest side: enough to tell a corridor from a room, small enough that a
+# leaked file shows no faces in detail and that 10,000 cameras' pictures fit in little disk.
+SNAPSHOT_SIZE = 640
+# JPEG quality of a snapshot: the picture warnings are judged on the decoded frame's JPEG.
+_SNAPSHOT_QUALITY = 80
+# AV_CODEC_FLAG2_CHUNKS (libavcodec/avcodec.h): packets may end anywhere inside a picture.
+_FLAG2_CHUNKS = 1 << 15
+
 _METHOD_FAILED = re.compile(r"method (\w+) failed: (\d+) \((.*)\)")
 _READ_FAILED = re.compile(r"Failed reading RTSP data: (.*)")
 _REDIRECT_LOG = "Redirecting to"
@@ -216,6 +237,12 @@ class ProbeResult:
     # With error_kind "redirect": host[:port] the camera pointed to ("" if its
     # Location named none); never credentials or a path.
     redirect_host: str = ""
+    # With ``snapshot=True``: the first keyframe as a JPEG (longest side at most
+    # ``snapshot_size``), b"" when no picture could be decoded in time. A picture of
+    # people: the caller stores it encrypted and never logs it (repr hides it).
+    snapshot: bytes = field(default=b"", repr=False)
+    snapshot_width: int | None = None
+    snapshot_height: int | None = None
 
 
 def _redirected(target: _relay.Redirect | None) -> ProbeResult:
@@ -246,6 +273,8 @@ def probe(
     deadline: float = 10.0,
     sample_seconds: float = 2.0,
     resolve=None,
+    snapshot: bool = False,
+    snapshot_size: int = SNAPSHOT_SIZE,
 ) -> ProbeResult:
     """Connect to ``url`` over RTSP/TCP and report what the camera sends.
 
@@ -268,6 +297,11 @@ def probe(
     connection is ever made to another address, whatever the camera answers:
     a redirect yields ``redirect`` with ``redirect_host``.
     Credentials may be given apart or inside the URL.
+
+    ``snapshot=True`` also decodes the first keyframe into a JPEG whose longest
+    side is at most ``snapshot_size`` pixels (module docstring, "A snapshot");
+    the probe then reads on after the keyframe until the decoder hands over its
+    picture, within the same deadline.
     """
     return _run(
         url,
@@ -279,6 +313,7 @@ def probe(
         sample_seconds=sample_seconds,
         resolve=resolve,
         via_relay=True,
+        snapshot_size=snapshot_size if snapshot else 0,
     )
 
 
@@ -303,6 +338,7 @@ def _run(
     sample_seconds=2.0,
     resolve=None,
     via_relay,
+    snapshot_size=0,
 ) -> ProbeResult:
     t0 = time.monotonic()
     try:
@@ -321,6 +357,7 @@ def _run(
         sample_seconds=sample_seconds,
         resolve=resolve,
         via_relay=via_relay,
+        snapshot_size=snapshot_size,
     )
     thread = threading.Thread(target=job.run, name="camera-probe", daemon=True)
     thread.start()
@@ -445,6 +482,19 @@ def _first_bytes(ip: str, port: int, timeout: float) -> bytes:
     return data
 
 
+def _jpeg(frame, size: int) -> tuple[bytes, tuple[int, int]]:
+    """The frame scaled (by FFmpeg's swscale, area-averaged) to fit ``size`` and JPEG-encoded."""
+    width, height = frame.width, frame.height
+    scale = min(1.0, size / max(width, height))
+    # Even sizes: some JPEG encoders and viewers choke on odd chroma planes.
+    w = max(2, int(width * scale) // 2 * 2)
+    h = max(2, int(height * scale) // 2 * 2)
+    rgb = frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA")
+    out = io.BytesIO()
+    rgb.to_image().save(out, format="JPEG", quality=_SNAPSHOT_QUALITY, optimize=False)
+    return out.getvalue(), (w, h)
+
+
 def _default_resolve(host: str) -> str:
     infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     if not infos:
@@ -470,8 +520,13 @@ class _Job:
         sample_seconds,
         resolve,
         via_relay=True,
+        snapshot_size=0,
     ):
         self.target = target
+        # > 0: decode the first keyframe into a JPEG of at most this many pixels a side.
+        self.snapshot_size = snapshot_size
+        self.snapshot: bytes = b""
+        self.snapshot_dims: tuple[int, int] | None = None
         self.via_relay = via_relay
         self.t0 = t0
         self.deadline = deadline
@@ -501,6 +556,8 @@ class _Job:
         self.bytes = 0
         self.packets = 0
         self.first_keyframe_at: float | None = None
+        self.picture_failed = False
+        self.chunks_set = False
 
     # -- caller side ---------------------------------------------------------
     def finish(self) -> ProbeResult:
@@ -597,7 +654,9 @@ class _Job:
             self.logs = logs
             container = None
             try:
-                extra = {"stream_options": _ROUTINE_STREAMS} if self.routine else {}
+                # A snapshot needs the decoder: only a routine probe without one decodes nothing.
+                skip = self.routine and not self.snapshot_size
+                extra = {"stream_options": _ROUTINE_STREAMS} if skip else {}
                 container = av.open(url, options=options, timeout=(open_to, read_to), **extra)
                 if (redirected := self._redirect_result()) is not None:
                     return redirected
@@ -718,10 +777,14 @@ class _Job:
                             self.keyframe_pts.add(packet.pts)
                     span = pts_max - pts_min if pts_min is not None else 0
                     abandoned = self.abandoned
+                if self.first_keyframe_at is not None and self.want_picture():
+                    # Decoded outside the lock: the caller may answer meanwhile.
+                    self._decode(video, packet)
                 if (
                     self.first_keyframe_at is not None
                     and span_goal is not None
                     and (span >= span_goal)
+                    and not self.want_picture()
                 ):
                     break
                 if abandoned or now >= stop_at or packets >= _MAX_PACKETS:
@@ -736,6 +799,42 @@ class _Job:
             if self.first_keyframe_at is None:
                 return self._no_keyframe(f"{time.monotonic() - self.t0:.1f} s")
             return self._facts(ok=True)
+
+    def want_picture(self) -> bool:
+        return bool(self.snapshot_size) and not self.snapshot and not self.picture_failed
+
+    def _decode(self, video, packet) -> None:
+        """Feed the decoder from the first keyframe on; keep its first picture as a JPEG.
+
+        Encoders that reorder frames hand the keyframe's picture over only a few packets
+        later, so this is called for each packet until a picture comes out. The JPEG is
+        made here, in the worker, before the container closes: the frame's buffers belong
+        to FFmpeg.
+        """
+        cc = video.codec_context
+        if not self.chunks_set:
+            # The RTSP demuxer hands a keyframe over in pieces (parameter sets and each
+            # slice of a multi-slice encoder apart): decoded one by one, each piece would
+            # give a picture missing its lower slices. CHUNKS makes the decoder gather
+            # the pieces of a picture itself; it must be set before the decoder opens.
+            cc.flags2 |= _FLAG2_CHUNKS
+            self.chunks_set = True
+        try:
+            frames = cc.decode(packet)
+        except av.error.FFmpegError:
+            # A damaged first packet: the next ones may still decode.
+            return
+        if not frames:
+            return
+        try:
+            jpeg, dims = _jpeg(frames[0], self.snapshot_size)
+        except Exception as exc:  # noqa: BLE001 - never let a picture fail the probe
+            logger.debug("snapshot encoding failed: %s", type(exc).__name__)
+            self.picture_failed = True
+            return
+        with self.lock:
+            if not self.abandoned:
+                self.snapshot, self.snapshot_dims = jpeg, dims
 
     def _no_keyframe(self, waited: str, why: str = "") -> ProbeResult:
         """Caller holds self.lock."""
@@ -771,7 +870,11 @@ class _Job:
         ttff = None
         if self.first_keyframe_at is not None:
             ttff = int((self.first_keyframe_at - self.t0) * 1000)
+        dims = self.snapshot_dims or (None, None)
         return ProbeResult(
+            snapshot=self.snapshot,
+            snapshot_width=dims[0],
+            snapshot_height=dims[1],
             ok=ok,
             error_kind=kind,
             error_message=message,

@@ -54,7 +54,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from cameras import conf, health, notify, probe, standard, tally, targets
+from cameras import conf, health, notify, probe, snapshots, standard, tally, targets
 from cameras.choices import ConnectionStatus, Health, SweepTrigger
 from cameras.models import (
     Camera,
@@ -297,12 +297,14 @@ def sweep(trigger=SweepTrigger.SCHEDULE, ids=None, province=None, facility=None,
     return {"sweep": planned.pk, "cameras": planned.cameras, "batches": len(tokens)}
 
 
-def _probe_all(cameras, progress=None, threads=None):
+def _probe_all(cameras, progress=None, threads=None, pictures=frozenset()):
     """Probe cameras in a thread pool; {camera id: (ProbeResult, refusal message or None)}.
 
-    Each camera's check is full or routine as its claim says (`camera.state.claim_full`).
+    Each camera's check is full or routine as its claim says (`camera.state.claim_full`); the
+    cameras of `pictures` also bring back a snapshot (cameras/snapshots.py, `wanted`).
     """
     options = {full: conf.probe_options(full) for full in (True, False)}
+    picture_options = conf.snapshot_options()
     resolve = targets.resolver()
 
     def one(camera):
@@ -322,6 +324,7 @@ def _probe_all(cameras, progress=None, threads=None):
                 camera.password or None,
                 resolve=guarded,
                 **options[camera.state.claim_full],
+                **(picture_options if camera.pk in pictures else {}),
             )
         except Exception as exc:  # noqa: BLE001 - a probe must never take the batch down
             # The type only: an exception's text may carry the stream address.
@@ -358,13 +361,18 @@ def check_batch(token, sweep_id=None, progress=None, threads=None):
     started = timezone.now()
     _renew_lease(token, started)
     cameras = _leased_cameras(token)
-    results = _probe_all(cameras, progress, threads) if cameras else {}
+    base, trigger = _sweep_facts(sweep_id, started)
+    pictures = snapshots.wanted(cameras, trigger, started) if cameras else set()
+    results = _probe_all(cameras, progress, threads, pictures) if cameras else {}
     active = ConnectionStandard.current()
-    next_check = _next_check(_sweep_start(sweep_id, started))
+    next_check = _next_check(base)
     with transaction.atomic():
         outcomes, requeue = _judge_and_write(token, cameras, results, active, next_check)
         _record_history(outcomes)
         _release(token, requeue)
+        # Only the pictures of results written: not those of an address changed meanwhile.
+        written = {outcome.state.camera_id for outcome in outcomes}
+        _save_pictures({pk: results[pk][0] for pk in pictures & written}, started)
     if requeue:
         transaction.on_commit(lambda: request_checks(requeue))
     # Every probe made counts for the metrics (outcome, duration), written or not.
@@ -373,6 +381,18 @@ def check_batch(token, sweep_id=None, progress=None, threads=None):
     if sweep_id is not None:
         _count_batch_done(sweep_id, summary)
     return summary
+
+
+def _save_pictures(results, now):
+    """Store the batch's pictures; a failure (a full disk, an unwritable SNAPSHOT_DIR) costs the
+    pictures, never the checks' results, which are written in the same transaction."""
+    if not results:
+        return
+    try:
+        with transaction.atomic():
+            snapshots.save_many(results, now=now)
+    except Exception as exc:  # noqa: BLE001 - the health of the batch matters more
+        logger.error("pictures of %d cameras not stored: %s", len(results), type(exc).__name__)
 
 
 def _renew_lease(token, now):
@@ -387,16 +407,22 @@ def _leased_cameras(token):
     return list(
         Camera.objects.filter(state__claim_token=token)
         .select_related("state")
-        .only("pk", "stream_url", "username", "password", "state__claim_full")
+        .only(
+            "pk", "stream_url", "username", "password", "state__claim_full",
+            "state__verdict_pending",
+        )
     )
 
 
-def _sweep_start(sweep_id, started):
-    """When the batch's sweep started (the next checks count from it), else the batch's start."""
+def _sweep_facts(sweep_id, started):
+    """When the batch's sweep started (the next checks count from it), else the batch's start;
+    and what started it (a check on request takes a picture of every camera)."""
     if sweep_id is None:
-        return started
-    base = Sweep.objects.filter(pk=sweep_id).values_list("started_at", flat=True).first()
-    return base or started
+        return started, SweepTrigger.REQUEST
+    row = Sweep.objects.filter(pk=sweep_id).values_list("started_at", "trigger").first()
+    if row is None:
+        return started, SweepTrigger.REQUEST
+    return row[0] or started, row[1]
 
 
 def _judge_and_write(token, probed, results, active, next_check):
@@ -526,3 +552,8 @@ def _finish(sweep_id):
     )
     if won:
         notify.send_pending()
+
+
+def purge_snapshots():
+    """The hourly task: camera snapshots past SNAPSHOT_RETENTION_HOURS go, files and rows."""
+    return {"deleted": snapshots.purge()}

@@ -15,6 +15,7 @@ Actions:
 - "manage":  delegate facility-manager access (province admins)
 """
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.utils import timezone
@@ -164,6 +165,54 @@ def restrict_under(queryset, user, action, parent_field, parents):
     if sees_everything(user, action):
         return queryset
     return queryset.filter(**{f"{parent_field}__in": parents.values("pk")})
+
+
+# Province roles that may see a camera's pictures: not the province's read-only viewers.
+PICTURE_PROVINCE_ROLES = (Role.PROVINCE_ADMIN, Role.OPERATOR)
+
+
+def restrict_pictures(queryset, user, province_field, facility_field):
+    """`queryset` (cameras the user may read) narrowed to those whose pictures it may see.
+
+    Pictures show people in quarantine: national administrators, the province admins and
+    operator engineers of the camera's province, the managers of its facility while
+    SNAPSHOT_FACILITY_MANAGERS is on, and national officials only while
+    SNAPSHOT_NATIONAL_OFFICIALS is on. Province viewers never. Grants past their last day give
+    nothing, as everywhere.
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return queryset.none()
+    if is_national_admin(user):
+        return queryset
+    if settings.SNAPSHOT_NATIONAL_OFFICIALS and is_national_viewer(user):
+        return queryset
+    scope = _in(
+        province_field,
+        _granted(
+            ProvinceUserObjectPermission,
+            ProvinceGroupObjectPermission,
+            user,
+            PICTURE_PROVINCE_ROLES,
+        ),
+    )
+    if settings.SNAPSHOT_FACILITY_MANAGERS:
+        scope |= _in(facility_field, facility_ids(user, VIEW))
+    return queryset.filter(scope)
+
+
+def may_see_pictures(user):
+    """Whether `user` holds some grant through which it may see camera pictures (no query for
+    national administrators; otherwise the grants read once per request)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if is_national_admin(user):
+        return True
+    if settings.SNAPSHOT_NATIONAL_OFFICIALS and is_national_viewer(user):
+        return True
+    codenames = granted_codenames(user)
+    if any(code in codenames for code in PICTURE_PROVINCE_ROLES):
+        return True
+    return settings.SNAPSHOT_FACILITY_MANAGERS and Role.FACILITY_MANAGER in codenames
 
 
 def can(user, action, obj):

@@ -149,12 +149,16 @@ def second_factor_required(user):
 
     Every account that works in the admin (staff: national administrators, national officials
     and every province role), and any national reader, even one made outside the roles above;
-    every other account (facility managers) may set one up, and must when
-    OTP_REQUIRED_FOR_MANAGERS is on. The grants are read once per request (access.py).
+    facility managers who may see their cameras' pictures (SNAPSHOT_FACILITY_MANAGERS); every
+    other account may set one up, and must when OTP_REQUIRED_FOR_MANAGERS is on. The grants
+    are read once per request (access.py).
     """
     if not (user.is_authenticated and user.is_active):
         return False
     if user.is_staff or user.is_superuser or access.is_national_viewer(user):
+        return True
+    if settings.SNAPSHOT_FACILITY_MANAGERS and access.may_see_pictures(user):
+        # A facility manager who may see the cameras' pictures (of people in quarantine).
         return True
     return settings.OTP_REQUIRED_FOR_MANAGERS
 

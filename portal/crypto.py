@@ -36,6 +36,11 @@ def fernet():
     return _fernet(tuple(settings.CAMERA_CREDENTIALS_KEYS))
 
 
+def fernet_first():
+    """The first (current) key alone: what a value must decrypt with to need no rotation."""
+    return _fernet(tuple(settings.CAMERA_CREDENTIALS_KEYS[:1]))
+
+
 def encrypt(plain):
     """Ciphertext for a non-empty string; the empty string stays empty (no secret to hide)."""
     if not plain:

@@ -39,6 +39,8 @@ class AccountEventKind(models.TextChoices):
     CONNECTION_DETAILS = "connection_details", _("Connection details disclosed")
     TOKEN_CREATED = "token_created", _("API token created")
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    # A camera's picture shown to a person (cameras/snapshots.py): one event per look.
+    SNAPSHOT_VIEWED = "snapshot_viewed", _("Camera picture viewed")
 
 
 class ImmutableRecordError(Exception):

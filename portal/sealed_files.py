@@ -17,7 +17,7 @@ import struct
 
 from cryptography.fernet import InvalidToken
 
-from portal.crypto import fernet
+from portal.crypto import fernet, fernet_first
 
 PIECE_SIZE = 1024 * 1024
 _HEADER = struct.Struct(">IB")  # piece number, 1 on the last piece
@@ -109,3 +109,28 @@ def remove(path):
         os.remove(path)
     except FileNotFoundError:
         pass
+
+
+def reseal(path):
+    """Re-seal the file at `path` with the first key (a key rotation); False when it already
+    uses it. Each piece is re-encrypted inside the crypto library (Fernet's rotate), never
+    handed out in clear; the new file replaces the old one atomically."""
+    first = fernet_first()
+    with open(path, "rb") as fh:
+        tokens = [line.rstrip(b"\n") for line in fh if line.strip()]
+    try:
+        for token in tokens:
+            first.decrypt(token)
+        return False
+    except InvalidToken:
+        pass
+    try:
+        resealed = [fernet().rotate(token) for token in tokens]
+    except InvalidToken as exc:
+        raise UnreadableFile("a piece of the file does not decrypt") from exc
+    temporary = f"{path}.rotating"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(b"".join(token + b"\n" for token in resealed))
+    os.replace(temporary, path)
+    return True

@@ -324,6 +324,21 @@ EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 20000)
 EXPORT_RETENTION_HOURS = env_int("EXPORT_RETENTION_HOURS", 24)
 EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", DATA_DIR / "exports"))
 
+# Camera snapshots (cameras/snapshots.py): one picture from the first keyframe, encrypted under
+# SNAPSHOT_DIR, at most SNAPSHOT_KEEP per camera and none older than SNAPSHOT_RETENTION_HOURS.
+# Full checks take one at most every SNAPSHOT_INTERVAL hours, between the local hours of
+# SNAPSHOT_HOURS (start-end: a night picture would be judged black).
+SNAPSHOT_DIR = Path(os.environ.get("SNAPSHOT_DIR", DATA_DIR / "snapshots"))
+SNAPSHOT_KEEP = env_int("SNAPSHOT_KEEP", 3)
+SNAPSHOT_RETENTION_HOURS = env_int("SNAPSHOT_RETENTION_HOURS", 72)
+SNAPSHOT_INTERVAL = env_int("SNAPSHOT_INTERVAL", 24)
+SNAPSHOT_HOURS = os.environ.get("SNAPSHOT_HOURS", "08-17")
+SNAPSHOT_SIZE = env_int("SNAPSHOT_SIZE", 640)
+# Who sees pictures besides national administrators, province admins and operator engineers
+# of the province: the facility's managers (on by default), national officials (off).
+SNAPSHOT_FACILITY_MANAGERS = env_bool("SNAPSHOT_FACILITY_MANAGERS", True)
+SNAPSHOT_NATIONAL_OFFICIALS = env_bool("SNAPSHOT_NATIONAL_OFFICIALS", False)
+
 # django-guardian: no anonymous user object (anonymous visitors see nothing), permissions of
 # direct foreign-key tables prefetched when listing.
 ANONYMOUS_USER_NAME = None

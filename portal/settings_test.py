@@ -1,6 +1,8 @@
 """Settings for the test suite: the production settings with test-only changes."""
 
 import os
+import tempfile
+from pathlib import Path
 
 from portal.settings import *  # noqa: F403
 from portal.settings import DATA_DIR, DATABASES, Q_CLUSTER
@@ -17,6 +19,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Camera snapshots of a test run in a directory of its own (tests that look at them set their own).
+SNAPSHOT_DIR = Path(tempfile.mkdtemp(prefix="portal-test-snapshots-"))
 
 # Probe tests run fake cameras on loopback, which production never reaches (cameras/targets.py);
 # tests of the default policy override this.

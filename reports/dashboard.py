@@ -13,7 +13,7 @@ from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from cameras.choices import ConnectionStatus, Health
+from cameras.choices import ConnectionStatus, Health, PlacementState
 from facilities.choices import FacilityStatus, Operator, Region
 from portal.collation import collation_key
 from reports import charts, counters
@@ -180,6 +180,10 @@ class Breakdown:
     health: dict = dataclasses.field(default_factory=dict)
     decommissioned: int = 0
     in_closed: int = 0
+    # {placement review state: number} of the counted cameras (cameras/placement.py), and how
+    # many of them have a warning on their latest picture (cameras/snapshots.py).
+    reviews: Counter = dataclasses.field(default_factory=Counter)
+    picture_warned: int = 0
 
     @property
     def counted(self):
@@ -200,6 +204,8 @@ class Breakdown:
             health=health,
             decommissioned=self.decommissioned + other.decommissioned,
             in_closed=self.in_closed + other.in_closed,
+            reviews=self.reviews + other.reviews,
+            picture_warned=self.picture_warned + other.picture_warned,
         )
 
     def fill(self, counts):
@@ -228,6 +234,8 @@ def camera_breakdown(cameras):
             status=Concat("connection_status", Value("")),
             health=F("state__health"),
             facility_status=F("facility__status"),
+            review=Concat("placement_review", Value("")),
+            warned=F("state__picture_warned"),
         )
         .annotate(n=Count("pk"))
     )
@@ -243,6 +251,9 @@ def camera_breakdown(cameras):
             # A camera without a state row has never been checked: its health is unknown.
             health = row["health"] or Health.UNKNOWN
             breakdown.health.setdefault(status, Counter())[health] += n
+            breakdown.reviews[row["review"]] += n
+            if row["warned"]:
+                breakdown.picture_warned += n
     return result
 
 
@@ -735,6 +746,20 @@ def _column_groups(columns):
     return [(label, span) for _group, label, span in groups]
 
 
+def placement_counts(breakdown):
+    """Placement reviews (approved, rejected, not reviewed) of the counted cameras and those whose
+    latest picture has a warning; live figures only (a stored day keeps none)."""
+    if breakdown is None:
+        return None
+    reviews = breakdown.reviews
+    return {
+        "approved": reviews[PlacementState.APPROVED],
+        "rejected": reviews[PlacementState.REJECTED],
+        "not_reviewed": reviews[PlacementState.NOT_REVIEWED],
+        "picture_warned": breakdown.picture_warned,
+    }
+
+
 def build(
     *,
     provinces,
@@ -797,6 +822,7 @@ def build(
         ),
         "figures": figures,
         "sums": sums,
+        "placement": placement_counts(breakdown),
         "subtotal_columns": FIGURE_COLUMNS,
         "subtotal_headings": headings(FIGURE_COLUMNS, "", False),
         "subtotal_groups": _column_groups(FIGURE_COLUMNS),

@@ -28,7 +28,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cameras.choices import ConnectionStatus, ErrorKind, Health, Zone
+from cameras.choices import ConnectionStatus, ErrorKind, Health, PlacementState, Zone
 from cameras.health import uptime_sums
 from facilities.choices import FacilityKind, FacilityStatus, Operator
 from portal.spreadsheet import safe_row
@@ -353,6 +353,8 @@ def camera_columns():
         Column(_("Last error"), TEXT, 22),
         Column(_("Last check"), DATETIME, 17),
         Column(_("Uptime over 7 days (%)"), PERCENT, 14),
+        # Never the picture itself: exports carry no snapshot (cameras/snapshots.py).
+        Column(_("Placement review"), TEXT, 18),
     ]
 
 
@@ -398,6 +400,7 @@ def camera_rows(cameras, *, today=None):
     statuses = _labels(ConnectionStatus.choices)
     healths = _labels(Health.choices)
     errors = _labels(ErrorKind.choices)
+    reviews = _labels(PlacementState.choices)
     today = today or timezone.localdate()
     since = today - datetime.timedelta(days=UPTIME_DAYS - 1)
     rows = _stream(
@@ -415,6 +418,7 @@ def camera_rows(cameras, *, today=None):
             "state__last_error_kind",
             "state__last_checked_at",
             "pk",
+            "placement_review",
         )
     )
     size = UPTIME_FIRST_BATCH
@@ -435,6 +439,7 @@ def camera_rows(cameras, *, today=None):
                 errors.get(row[8], row[8]),
                 row[9],
                 successes / checks if checks else None,
+                reviews.get(row[11], row[11]),
             ]
 
 

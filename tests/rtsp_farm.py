@@ -17,6 +17,13 @@ pick a free port and avoids the probe-then-bind race). Mount points, on
 ``/lowfps``     H.264 1280x720 @ 5 fps
 ``/secure``     as ``/h264_720p`` behind Digest (``--auth basic``: Basic) auth, user ``cam``
 ``/audio_only`` G.711 mu-law audio, no video track
+``/pattern/<p>`` H.264 640x360 @ 10 fps test pictures for the snapshot checks: ``black``,
+                ``grey`` (one colour: a covered lens), ``snow`` (noise), ``gradient`` (no
+                edge: blurred), ``still`` (colour bars + a clock in the top-left corner)
+``/moving``     colour bars scrolling 8 px a frame + a clock, ONE media shared by all its
+                clients (its picture depends on when a client joins, not on when it began)
+``/nokey``      H.264 640x360 @ 10 fps, ONE shared media that sends its only keyframe
+                at the start: a client that joins later never gets one
 ``/cam/<i>``    with ``--farm N``: N paths, all fed by ONE shared encoder
                 (``--farm-groups G``: by encoder ``i % G`` of G)
 =============== ===================================================
@@ -74,6 +81,24 @@ def h265_launch(width: int, height: int, fps: int) -> str:
         f"( {_video_src(width, height, fps)} ! "
         "x265enc speed-preset=ultrafast tune=zerolatency bitrate=1000 "
         f"key-int-max={fps} ! rtph265pay name=pay0 pt=96 config-interval=-1 )"
+    )
+
+
+_CLOCK = "clockoverlay halignment=left valignment=top font-desc=\"Sans 20\""
+PATTERNS = {
+    "black": "videotestsrc is-live=true pattern=black",
+    "grey": "videotestsrc is-live=true pattern=solid-color foreground-color=0xff7f7f7f",
+    "snow": "videotestsrc is-live=true pattern=snow",
+    "gradient": "videotestsrc is-live=true pattern=gradient",
+    "still": f"videotestsrc is-live=true pattern=smpte ! {_CLOCK}",
+}
+MOVING = f"videotestsrc is-live=true pattern=smpte horizontal-speed=8 ! {_CLOCK}"
+
+
+def pattern_launch(source: str, gop: int = 10) -> str:
+    return (
+        f"( {source} ! videoconvert ! video/x-raw,format=I420,width=640,height=360,framerate=10/1 "
+        f"! {_X264.format(kbps=800, gop=gop)} name=encoder ! {_H264_PAY} )"
     )
 
 
@@ -202,6 +227,18 @@ def build_server(
     mounts.add_factory("/lowfps", _factory(h264_launch(1280, 720, 5), public))
     mounts.add_factory("/secure", _factory(h264_launch(1280, 720, 25), ("user",)))
     mounts.add_factory("/audio_only", _factory(AUDIO_ONLY, public))
+    for name, source in PATTERNS.items():
+        mounts.add_factory(f"/pattern/{name}", _factory(pattern_launch(source), public))
+    for path, launch in (
+        ("/moving", pattern_launch(MOVING)),
+        # x264 sends an IDR first and then, with this GOP, none for hours.
+        ("/nokey", pattern_launch(_video_src(640, 360, 10).replace("ball", "smpte"), 10**6)),
+    ):
+        shared = SharedFarmFactory(path)
+        shared.set_launch(launch)
+        shared.set_shared(True)
+        _allow(shared, public)
+        mounts.add_factory(path, shared)
 
     if farm:
         w, h, fps = farm_size

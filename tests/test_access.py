@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -517,6 +518,7 @@ def test_landing_page_sends_each_account_where_it_belongs(who, target, world, cl
         assert response.status_code == 200
 
 
+@override_settings(SNAPSHOT_FACILITY_MANAGERS=False)
 def test_login_page_logs_in_a_facility_manager(world, client):
     response = client.post(reverse("login"), {"username": "facility_manager", "password": "x"})
     assert response.status_code == 302

@@ -101,7 +101,7 @@ def test_a_successful_login_resets_the_count(client, officer):
     assert login(client, "canbo01", "wrong-password").status_code == 200
 
 
-@override_settings(AXES_FAILURE_LIMIT=3)
+@override_settings(AXES_FAILURE_LIMIT=3, SNAPSHOT_FACILITY_MANAGERS=False)
 def test_a_password_alone_resets_the_count_where_no_code_is_asked(client):
     manager = factories.facility_manager("quanly01", factories.facility(), password=PASSWORD)
     login(client, "quanly01", "wrong-password")

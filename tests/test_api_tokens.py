@@ -87,9 +87,11 @@ def test_no_token_from_a_session_without_the_second_factor(operator, client):
 
 
 @pytest.mark.real_second_factor
-def test_an_account_without_two_factor_sign_in_sets_it_up_before_making_a_token(client):
-    # A facility manager may sign in with the password alone (two-factor optional for them),
-    # but a token would then be a way around the code: the page asks to set it up first.
+def test_an_account_without_two_factor_sign_in_sets_it_up_before_making_a_token(client, settings):
+    # A facility manager who sees no camera pictures may sign in with the password alone
+    # (two-factor optional for them), but a token would then be a way around the code: the page
+    # asks to set it up first.
+    settings.SNAPSHOT_FACILITY_MANAGERS = False
     manager = factories.facility_manager("quan_ly", factories.facility("01"))
     client.force_login(manager)
     page = client.get(PAGE)

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from facilities import roles
 from facilities.audit_scope import visible_account_events
+from facilities.roles import second_factor_required
 from portal.account_events import record_event
 from portal.actor import acting_as
 from portal.models import AccountEvent
@@ -78,8 +79,10 @@ def scene(django_user_model):
 def own_traffic(client, user, *, address, agent, facilities=()):
     """What the account does itself: a mistyped password, a login, the facility pages, a logout."""
     meta = {"REMOTE_ADDR": address, "HTTP_USER_AGENT": agent}
-    # Staff accounts give their second factor after the password (tests/test_twofactor.py).
-    app = give_app(user) if user.is_staff else None
+    # Staff accounts, and facility managers who may see camera pictures, give their second
+    # factor after the password (tests/test_twofactor.py). A fresh copy: grants are cached.
+    needs_code = second_factor_required(type(user).objects.get(pk=user.pk))
+    app = give_app(user) if needs_code else None
     wrong = client.post(reverse("login"), {"username": user.username, "password": "sai"}, **meta)
     assert wrong.status_code == 200
     right = client.post(reverse("login"), {"username": user.username, "password": PASSWORD}, **meta)

@@ -502,7 +502,8 @@ def test_camera_export_has_state_and_uptime_and_never_credentials(client, nation
     assert CAMERA_SECRET not in body
     assert "admin" not in body
     rows = list(csv.reader(io.StringIO(body[1:])))
-    assert rows[0][-2:] == ["Lần kiểm tra gần nhất", "Tỷ lệ hoạt động 7 ngày (%)"]
+    assert rows[0][-3:-1] == ["Lần kiểm tra gần nhất", "Tỷ lệ hoạt động 7 ngày (%)"]
+    assert len(rows[0]) == 12, "the placement review last"
     assert len(rows) - 1 == 9 + 2, "decommissioned cameras and closed facilities left out"
     line = next(r for r in rows[1:] if r[3] == first.name)
     assert line[:3] == ["01", "Hà Nội", "Khu cách ly Ký túc xá Pháp Vân"]

@@ -321,7 +321,8 @@ def test_a_locked_out_session_cannot_keep_guessing(operator, operator_app):
 # --- Who must ----------------------------------------------------------------------------------
 
 
-def test_a_facility_manager_signs_in_with_the_password_alone_by_default():
+@override_settings(SNAPSHOT_FACILITY_MANAGERS=False)
+def test_a_facility_manager_who_sees_no_pictures_signs_in_with_the_password_alone():
     facility = factories.facility()
     manager = factories.facility_manager("quanly.khu1", facility, password=PASSWORD)
     client = browser()
@@ -367,6 +368,19 @@ def test_national_readers_must_even_without_the_staff_flag(make, django_user_mod
     assert client.get(reverse("reports:progress"))["Location"].startswith(reverse("otp_setup"))
 
 
+def test_a_facility_manager_who_sees_camera_pictures_must_set_up_the_app():
+    # SNAPSHOT_FACILITY_MANAGERS is on by default: the pictures show people in quarantine.
+    facility = factories.facility()
+    manager = factories.facility_manager("quanly.khu5", facility, password=PASSWORD)
+    client = browser()
+    sign_in(client, manager.username)
+    page = reverse("facility_detail", args=[facility.pk])
+    assert client.get(page)["Location"].startswith(reverse("otp_setup"))
+    enrol(client)
+    assert client.get(page).status_code == 200
+
+
+@override_settings(SNAPSHOT_FACILITY_MANAGERS=False)
 def test_a_role_given_during_a_session_asks_for_the_app_at_the_next_page():
     facility = factories.facility()
     manager = factories.facility_manager("quanly.khu4", facility, password=PASSWORD)

@@ -103,6 +103,8 @@ SKIPPED = {
     "admin:cameras_camera_connection": "POST only (discloses credentials, an account event); GET "
     "redirects to the camera's page",
     "api:token_revoke": "POST only; redirects to the token page",
+    "camera_snapshot": "a picture (JPEG), not a page",
+    "placement_decide": "POST only (a placement review); redirects to the review page",
     "api:schema": "the OpenAPI schema (YAML), not a page",
     "api:not_found": "JSON (the API's 404)",
     **{

@@ -2,7 +2,8 @@
 
 Rotation: put the new key first in CAMERA_CREDENTIALS_KEY, keep the old one after it, restart,
 run this command, then remove the old key. Every `portal.fields.EncryptedTextField` of every
-installed model is covered, so a secret column added later needs nothing here.
+installed model is covered, so a secret column added later needs nothing here; so are the camera
+snapshot files (cameras/snapshots.py), re-sealed piece by piece.
 
 Only the ciphertext changes: values are re-encrypted inside the crypto library (Fernet's rotate)
 and never decrypted into this command, printed or logged. Rows are written with queryset updates,
@@ -108,6 +109,19 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{model._meta.label}.{field.name}: {changed} of {rows} rows re-encrypted"
             )
+        # Camera snapshots: files sealed with the same keys (cameras/snapshots.py).
+        from cameras.snapshots import reseal_all
+
+        files, resealed, unreadable = reseal_all()
+        self.stdout.write(f"Camera snapshots: {resealed} of {files} files re-sealed")
+        if unreadable:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{unreadable} camera snapshot files open with no key of "
+                    "CAMERA_CREDENTIALS_KEY: left for the purge (SNAPSHOT_RETENTION_HOURS)."
+                )
+            )
+        total += resealed
         logger.info("credential key rotation ran: %d values re-encrypted with the first key", total)
         if total:
             self.stdout.write(
