@@ -157,7 +157,14 @@ def placement_review(request):
         .select_related("facility")
         .order_by("facility__name", "name", "pk")
     )
-    facilities = Facility.objects.restrict(request.user, access.CHANGE).order_by("name")
+    # The facilities to filter by: those with a picture to review (a national administrator's
+    # 10,000 facilities made the page 509 KiB and 320 ms at 100,000 cameras), names only.
+    facilities = (
+        Facility.objects.restrict(request.user, access.CHANGE)
+        .filter(pk__in=CameraSnapshot.objects.values("camera__facility_id"))
+        .only("pk", "name")
+        .order_by("name")
+    )
     chosen = {
         "facility": request.GET.get("facility", ""),
         "zone": request.GET.get("zone", ""),

@@ -386,9 +386,6 @@ def _crawl_two_factor_sign_in(findings):
 # --- The crawl --------------------------------------------------------------------------------
 
 
-@pytest.mark.crawl
-@pytest.mark.django_db
-@pytest.mark.urls(__name__)
 def _crawl_browsable_api(accounts, objects, findings):
     """The API's lists and views as a browser shows them (DRF's browsable API, inside the
     portal, with the session): its own page, the filters' form, the views' names."""
@@ -412,6 +409,9 @@ def _crawl_browsable_api(accounts, objects, findings):
             findings.check(f"{role} GET {url} (browsable API)", client.get(url))
 
 
+@pytest.mark.crawl
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
 def test_no_english_on_any_page_of_any_role_in_vietnamese(registry, finder, settings):
     accounts, objects = registry
     findings = Findings(finder, _data_patterns())
