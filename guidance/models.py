@@ -19,7 +19,7 @@ class GuidanceDocument(models.Model):
     """One issued version of a guidance document: its official number, date and issuer, and
     its text, its PDF (kept under GUIDANCE_DIR, served only to signed-in accounts), or both."""
 
-    kind = models.CharField(_("kind"), max_length=30, choices=GuidanceKind.choices)
+    kind = models.CharField(_("document kind"), max_length=30, choices=GuidanceKind.choices)
     title = models.CharField(_("title"), max_length=300)
     number = models.CharField(
         _("document number"), max_length=100, help_text=_("The official number, e.g. 123/CVT-QLCL.")
