@@ -357,7 +357,9 @@ def _count(client, url, django_assert_max_num_queries):
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("url_name", ["guidance:report", "guidance:documents"])
+@pytest.mark.parametrize(
+    "url_name", ["guidance:report", "guidance:documents", "guidance:acknowledge"]
+)
 def test_query_counts_do_not_grow_with_the_data(client, django_assert_max_num_queries, url_name):
     doc = document()
     document(GuidanceKind.PORTAL_USE)
@@ -373,3 +375,30 @@ def test_query_counts_do_not_grow_with_the_data(client, django_assert_max_num_qu
     large = _count(client, url, django_assert_max_num_queries)
     assert small == large
     assert large <= 16
+
+
+def test_uploads_and_acknowledgements_are_in_the_audit_record(client):
+    operator = factories.province_user("vnpt.hn.01", "01", "connect_province")
+    doc = document()
+    client.force_login(operator)
+    client.post(reverse("guidance:acknowledge"), {"confirm": "yes"})
+    ack = Acknowledgement.objects.get()
+    entry = LogEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(Acknowledgement), object_pk=str(ack.pk)
+    )
+    assert entry.actor == operator
+    assert LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(GuidanceDocument), object_pk=str(doc.pk)
+    ).exists()
+    assert AccountEvent.objects.filter(
+        event=AccountEventKind.ACKNOWLEDGED, actor=operator
+    ).count() == 1
+
+
+def test_signing_out_stays_open_to_an_account_that_is_asked(client):
+    operator = factories.province_user("vnpt.hn.01", "01", "connect_province")
+    document()
+    client.force_login(operator)
+    assert client.get(reverse("admin:index")).status_code == 302
+    assert client.post(reverse("logout")).status_code == 302
+    assert "_auth_user_id" not in client.session
