@@ -2,11 +2,12 @@
 province admins read who acknowledged on the report page (views.py), not here."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from facilities import access
-from guidance import reminders, report
+from guidance import documents, reminders, report
 from guidance.forms import GuidanceDocumentForm
 from guidance.models import Acknowledgement, GuidanceDocument
 
@@ -42,8 +43,25 @@ class GuidanceDocumentAdmin(NationalAdminOnly, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.uploaded_by = request.user
+        # A new PDF replaces the version's file: the old one is removed once the row is saved.
+        replaced = ""
+        if change:
+            stored = GuidanceDocument.objects.filter(pk=obj.pk).values_list("pdf_name", flat=True)
+            replaced = stored.first() or ""
         form.save_pdf()
         super().save_model(request, obj, form, change)
+        if replaced and replaced != obj.pdf_name:
+            transaction.on_commit(lambda: documents.remove_pdf(replaced))
+
+    def delete_model(self, request, obj):
+        name = obj.pdf_name
+        super().delete_model(request, obj)
+        transaction.on_commit(lambda: documents.remove_pdf(name))
+
+    def delete_queryset(self, request, queryset):
+        names = list(queryset.values_list("pdf_name", flat=True))
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(lambda: [documents.remove_pdf(name) for name in names])
 
     @admin.action(description=_("E-mail a reminder to those who have not acknowledged"))
     def remind(self, request, queryset):

@@ -66,6 +66,12 @@ def store_pdf(upload, name):
     return size
 
 
+def remove_pdf(name):
+    """Delete a stored PDF no version uses any more (replaced, or its version deleted)."""
+    if name:
+        (Path(settings.GUIDANCE_DIR) / name).unlink(missing_ok=True)
+
+
 def pdf_path(document):
     """Where the document's PDF is kept, or None when it has none."""
     if not document.pdf_name:

@@ -32,7 +32,9 @@ def password_accepted(sender, request, user, **kwargs):
     session = getattr(request, "session", None)
     if session is None:
         return
-    if must_acknowledge(user) and pending_documents(user):
+    # The documents first: with none (a new installation, most tests) the account's grants are
+    # not even read.
+    if pending_documents(user) and must_acknowledge(user):
         session[PENDING] = True
     else:
         session.pop(PENDING, None)

@@ -402,3 +402,29 @@ def test_signing_out_stays_open_to_an_account_that_is_asked(client):
     assert client.get(reverse("admin:index")).status_code == 302
     assert client.post(reverse("logout")).status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_a_replaced_or_deleted_pdf_leaves_no_file_behind(
+    admin_client_vi, settings, django_capture_on_commit_callbacks
+):
+    from pathlib import Path
+
+    add = reverse("admin:guidance_guidancedocument_add")
+    admin_client_vi.post(add, _upload_form(pdf=SimpleUploadedFile("a.pdf", PDF)))
+    doc = GuidanceDocument.objects.get()
+    first = Path(settings.GUIDANCE_DIR) / doc.pdf_name
+    assert first.is_file()
+    change = reverse("admin:guidance_guidancedocument_change", args=[doc.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = admin_client_vi.post(
+            change, _upload_form(pdf=SimpleUploadedFile("b.pdf", PDF + b"%v2\n"))
+        )
+    assert answer.status_code == 302
+    doc.refresh_from_db()
+    second = Path(settings.GUIDANCE_DIR) / doc.pdf_name
+    assert second.is_file() and not first.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client_vi.post(
+            reverse("admin:guidance_guidancedocument_delete", args=[doc.pk]), {"post": "yes"}
+        )
+    assert not GuidanceDocument.objects.exists() and not second.exists()
