@@ -41,6 +41,8 @@ class AccountEventKind(models.TextChoices):
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
     # A camera's picture shown to a person (cameras/snapshots.py): one event per look.
     SNAPSHOT_VIEWED = "snapshot_viewed", _("Camera picture viewed")
+    # A version of the national guidance acknowledged by its reader (guidance/): one per version.
+    ACKNOWLEDGED = "acknowledged", _("Guidance acknowledged")
 
 
 class ImmutableRecordError(Exception):

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cameras",
     "reports",
     "api",
+    "guidance",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,9 @@ MIDDLEWARE = [
     # A signed-in account that must give its second factor sees only the code (or enrolment)
     # page until it has (portal/twofactor_gate.py).
     "portal.twofactor_gate.SecondFactorMiddleware",
+    # After it: an account whose role must acknowledge the current guidance is asked to once
+    # its second factor is given (guidance/gate.py).
+    "guidance.gate.GuidanceGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lock-out page.
@@ -333,6 +337,16 @@ SNAPSHOT_KEEP = env_int("SNAPSHOT_KEEP", 3)
 SNAPSHOT_RETENTION_HOURS = env_int("SNAPSHOT_RETENTION_HOURS", 72)
 SNAPSHOT_INTERVAL = env_int("SNAPSHOT_INTERVAL", 24)
 SNAPSHOT_HOURS = os.environ.get("SNAPSHOT_HOURS", "08-17")
+
+# Guidance (guidance/): the roles (permission codenames) whose accounts must acknowledge the
+# current versions at sign-in, where the uploaded PDFs are kept and how large one may be.
+GUIDANCE_ACK_ROLES = env_list(
+    "GUIDANCE_ACK_ROLES", "manage_province,connect_province,view_facility"
+)
+GUIDANCE_DIR = Path(os.environ.get("GUIDANCE_DIR", DATA_DIR / "guidance"))
+GUIDANCE_MAX_PDF_BYTES = env_int("GUIDANCE_MAX_PDF_BYTES", 20 * 1024 * 1024)
+# The portal's address as its users reach it, for links in e-mails (guidance reminders).
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://localhost:8000")
 SNAPSHOT_SIZE = env_int("SNAPSHOT_SIZE", 640)
 # Who sees pictures besides national administrators, province admins and operator engineers
 # of the province: the facility's managers (on by default), national officials (off).

@@ -39,6 +39,7 @@ from cameras.choices import SweepTrigger
 from cameras.models import ConnectionStandard
 from facilities.models import Province
 from facilities.roles import NATIONAL_OFFICIALS_GROUP
+from guidance.models import Acknowledgement, GuidanceDocument
 from portal import urls as portal_urls
 from portal.account_events import record_event
 from portal.models import AccountEvent
@@ -107,6 +108,7 @@ SKIPPED = {
     "placement_decide": "POST only (a placement review); redirects to the review page",
     "api:schema": "the OpenAPI schema (YAML), not a page",
     "api:not_found": "JSON (the API's 404)",
+    "guidance:document_pdf": "the PDF file, not a page",
     **{
         f"api:{name}": "JSON, not a page (the API's messages are tested in tests/test_api.py)"
         for name in (
@@ -180,7 +182,17 @@ def registry(monkeypatch, django_user_model):
     OrmQ.objects.create(key="portal", payload=SignedPackage.dumps(queued), lock=now)
     if not Schedule.objects.exists():
         Schedule.objects.create(func="cameras.tasks.sweep", name="quet-camera")
+    # A guidance version every account has acknowledged: the gate lets the crawl through (the
+    # page asking for it is crawled in the test, with a newer version).
+    guidance = GuidanceDocument.objects.create(
+        kind="guidance", title="Hướng dẫn quản lý, sử dụng hệ thống camera", number="1/CVT",
+        issued_on=datetime.date(2021, 8, 1), issuer="Cục Viễn thông", body="Nội dung hướng dẫn",
+    )
+    for account in accounts.values():
+        Acknowledgement.objects.create(user=account, document=guidance)
     objects = {
+        "guidance.guidancedocument": guidance,
+        "guidance.acknowledgement": Acknowledgement.objects.first(),
         "facilities.province": facility.province,
         "facilities.facility": facility,
         "cameras.camera": camera,
@@ -247,6 +259,9 @@ def crawl_urls(objects):
             reverse("admin:auth_user_reset_second_factor", args=[user.pk])
         ],
         "facility_detail": [reverse("facility_detail", args=[facility.pk])],
+        "guidance:document": [
+            reverse("guidance:document", args=[objects["guidance.guidancedocument"].pk])
+        ],
         "reports:province": [reverse("reports:province", args=[facility.province.code])],
         "reports:province_not_connected": [
             reverse("reports:province_not_connected", args=[facility.province.code])
@@ -439,6 +454,22 @@ def test_no_english_on_any_page_of_any_role_in_vietnamese(registry, finder, sett
 
     _crawl_two_factor_sign_in(findings)
     _crawl_browsable_api(accounts, objects, findings)
+
+    # The acknowledgement asked at sign-in, with a version not yet acknowledged.
+    newer = GuidanceDocument.objects.create(
+        kind="portal_use", title="Hướng dẫn sử dụng cổng thông tin", number="2/CVT",
+        issued_on=datetime.date(2021, 8, 2), issuer="Cục Viễn thông", body="Các bước",
+    )
+    client = Client()
+    client.force_login(accounts["operator engineer"])
+    asked = client.get(reverse("home"), follow=True)
+    assert asked.request["PATH_INFO"] == reverse("guidance:acknowledge")
+    findings.check("operator engineer asked to acknowledge", asked)
+    findings.check(
+        "acknowledgement not ticked",
+        client.post(reverse("guidance:acknowledge"), {}, follow=True),
+    )
+    newer.delete()
 
     # 500.
     client = Client(raise_request_exception=False)
