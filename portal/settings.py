@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "cameras",
     "reports",
     "api",
+    "readiness",
 ]
 
 MIDDLEWARE = [
@@ -338,6 +339,10 @@ SNAPSHOT_SIZE = env_int("SNAPSHOT_SIZE", 640)
 # of the province: the facility's managers (on by default), national officials (off).
 SNAPSHOT_FACILITY_MANAGERS = env_bool("SNAPSHOT_FACILITY_MANAGERS", True)
 SNAPSHOT_NATIONAL_OFFICIALS = env_bool("SNAPSHOT_NATIONAL_OFFICIALS", False)
+
+# Readiness plans (readiness/): a plan not confirmed current by an engineer for this many days
+# makes its province "not ready" on the national view and the dashboards.
+READINESS_REVIEW_DAYS = env_int("READINESS_REVIEW_DAYS", 30)
 
 # django-guardian: no anonymous user object (anonymous visitors see nothing), permissions of
 # direct foreign-key tables prefetched when listing.
