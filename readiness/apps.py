@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,9 +19,12 @@ class ReadinessConfig(AppConfig):
         auditlog_setup.register(self.get_model("ResponseTeam"))
         auditlog_setup.register(self.get_model("EquipmentItem"))
         # The dashboards' column: provinces without a plan or with one not reviewed recently.
-        counters.register(
-            "provinces_not_ready",
-            _("Provinces not ready"),
-            status.not_ready_counts,
-            order=30,
-        )
+        if settings.READINESS_DASHBOARD_COUNTER:
+            register_counter(counters, status)
+
+
+COUNTER_KEY = "provinces_not_ready"
+
+
+def register_counter(counters, status):
+    counters.register(COUNTER_KEY, _("Provinces not ready"), status.not_ready_counts, order=30)

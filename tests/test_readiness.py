@@ -72,9 +72,7 @@ class World:
             "no_grant": django_user_model.objects.create_user(
                 "no_grant", password="x", is_staff=True
             ),
-            "other_operator": factories.province_user(
-                "other_operator", "79", "connect_province"
-            ),
+            "other_operator": factories.province_user("other_operator", "79", "connect_province"),
             "this_admin": factories.province_user("this_admin", "01", "manage_province"),
             "operator": factories.province_user("operator", "01", "connect_province"),
             "expired_operator": django_user_model.objects.create_user(
@@ -379,10 +377,26 @@ def test_not_ready_counter_counts_provinces_without_a_current_plan(world):
     assert not_ready_counts(ids) == {ids[1]: 1, ids[2]: 1}
 
 
-def test_dashboard_shows_provinces_not_ready(world, client):
+@pytest.fixture
+def counter():
+    """The dashboards' column, as production registers it (READINESS_DASHBOARD_COUNTER)."""
+    from readiness import apps, status
+    from reports import counters
+
+    apps.register_counter(counters, status)
+    yield
+    counters.unregister(apps.COUNTER_KEY)
+
+
+def test_dashboard_shows_provinces_not_ready(world, client, counter):
     client.force_login(world.users["operator"])
-    page = client.get(reverse("reports:progress")).content.decode()
-    assert "Provinces not ready" in page
+    response = client.get(reverse("reports:progress"))
+    assert "Provinces not ready" in response.content.decode()
+    # Hà Nội's plan is current: its line counts 0, and so does the total.
+    assert response.context["grand"].extra == (("Provinces not ready", 0),)
+    client.force_login(world.users["national_official"])
+    grand = client.get(reverse("reports:progress")).context["grand"]
+    assert grand.extra == (("Provinces not ready", Province.objects.count() - 1),)
 
 
 # --- Query counts at two sizes ----------------------------------------------------------------
