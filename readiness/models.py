@@ -133,7 +133,7 @@ class EquipmentItem(PlanPart):
     plan = models.ForeignKey(
         ReadinessPlan, on_delete=models.CASCADE, related_name="equipment", verbose_name=_("plan")
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=EquipmentKind.choices)
+    kind = models.CharField(_("equipment kind"), max_length=20, choices=EquipmentKind.choices)
     count = models.PositiveIntegerField(_("count"))
 
     class Meta:

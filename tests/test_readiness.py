@@ -11,8 +11,10 @@ from auditlog.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from facilities.choices import Region
 from facilities.models import Province
 from readiness.choices import EquipmentKind
 from readiness.models import EquipmentItem, ReadinessPlan, ResponseTeam
@@ -184,8 +186,10 @@ def test_export_cells_are_spreadsheet_safe_and_totals_follow(world, client):
     text = b"".join(client.get(EXPORT).streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1][:2] == ["01", "Hà Nội"]
-    assert rows[2][1] == "Total, operator Viettel"
-    assert rows[3][1].startswith("Total, region ")
+    # The totals follow the provinces: the operator's, then the region's (in the page's language).
+    with translation.override("vi"):
+        assert rows[2][1] == gettext("Total, operator %(name)s") % {"name": "Viettel"}
+        assert rows[3][1] == gettext("Total, region %(name)s") % {"name": Region.NORTH.label}
     client.force_login(world.users["other_operator"])
     text = b"".join(client.get(EXPORT).streaming_content).decode("utf-8-sig")
     assert not any(cell.startswith("=") for row in rows for cell in row)
@@ -390,13 +394,15 @@ def counter():
 
 def test_dashboard_shows_provinces_not_ready(world, client, counter):
     client.force_login(world.users["operator"])
+    with translation.override("vi"):
+        label = gettext("Provinces not ready")
     response = client.get(reverse("reports:progress"))
-    assert "Provinces not ready" in response.content.decode()
+    assert label in response.content.decode()
     # Hà Nội's plan is current: its line counts 0, and so does the total.
-    assert response.context["grand"].extra == (("Provinces not ready", 0),)
+    assert [(str(name), n) for name, n in response.context["grand"].extra] == [(label, 0)]
     client.force_login(world.users["national_official"])
     grand = client.get(reverse("reports:progress")).context["grand"]
-    assert grand.extra == (("Provinces not ready", Province.objects.count() - 1),)
+    assert [n for _name, n in grand.extra] == [Province.objects.count() - 1]
 
 
 # --- Query counts at two sizes ----------------------------------------------------------------
