@@ -440,3 +440,9 @@ BUDGET = {
     "national_official": {OVERVIEW: 6, EXPORT: 7, PLANS: 5},
     "operator": {OVERVIEW: 6, EXPORT: 7, PLANS: 5},
 }
+
+
+def test_plan_list_is_searched_by_province_name_without_accents(world, client):
+    client.force_login(world.users["national_official"])
+    response = client.get(PLANS, {"q": "ho chi minh"})
+    assert [p.province.code for p in response.context["cl"].result_list] == ["79"]
