@@ -10,8 +10,6 @@ class ReadinessConfig(AppConfig):
     def ready(self):
         # Imported here: they import models, which Django loads after app configs.
         from portal import auditlog_setup
-        from readiness import status
-        from reports import counters
 
         # Every change of a plan, its teams and its equipment, with its actor; the rows carry
         # their province, so each province reads its own entries.
@@ -20,11 +18,15 @@ class ReadinessConfig(AppConfig):
         auditlog_setup.register(self.get_model("EquipmentItem"))
         # The dashboards' column: provinces without a plan or with one not reviewed recently.
         if settings.READINESS_DASHBOARD_COUNTER:
-            register_counter(counters, status)
+            register_counter()
 
 
 COUNTER_KEY = "provinces_not_ready"
 
 
-def register_counter(counters, status):
+def register_counter():
+    """Add the "Provinces not ready" column to the dashboards (reports never imports us)."""
+    from readiness import status
+    from reports import counters
+
     counters.register(COUNTER_KEY, _("Provinces not ready"), status.not_ready_counts, order=30)

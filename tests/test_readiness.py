@@ -384,10 +384,10 @@ def test_not_ready_counter_counts_provinces_without_a_current_plan(world):
 @pytest.fixture
 def counter():
     """The dashboards' column, as production registers it (READINESS_DASHBOARD_COUNTER)."""
-    from readiness import apps, status
+    from readiness import apps
     from reports import counters
 
-    apps.register_counter(counters, status)
+    apps.register_counter()
     yield
     counters.unregister(apps.COUNTER_KEY)
 
