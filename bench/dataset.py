@@ -645,3 +645,44 @@ def fill_account_events(count, accounts, *, days=90, seed=2021):
                         "expires_on": None})
 
     return insert_rows(AccountEvent, fields, rows())
+
+
+def fill_readiness(provinces, *, seed=2021):
+    """Readiness plans (readiness/): one for four provinces in five, a third of them not reviewed
+    for longer than READINESS_REVIEW_DAYS, each with 3 teams and a line of every equipment kind,
+    so the national view has provinces of every state to list and plans to total."""
+    from readiness.choices import EquipmentKind
+    from readiness.models import EquipmentItem, ReadinessPlan, ResponseTeam
+
+    rng = random.Random(seed)
+    today = datetime.date.today()
+    plans = [
+        ReadinessPlan(
+            province=province,
+            deploy_hours=rng.choice((12, 24, 48, 72)),
+            last_reviewed_on=today - datetime.timedelta(days=rng.choice((1, 10, 20, 45, 90, 5))),
+        )
+        for i, province in enumerate(provinces)
+        if i % 5
+    ]
+    ReadinessPlan.objects.bulk_create(plans)
+    plans = list(ReadinessPlan.objects.all())
+    ResponseTeam.objects.bulk_create(
+        ResponseTeam(
+            plan=plan,
+            province_id=plan.province_id,
+            name=f"Đội {n + 1}",
+            leader="Nguyễn Văn An",
+            phone="0912 345 678",
+            size=rng.randint(3, 12),
+        )
+        for plan in plans
+        for n in range(3)
+    )
+    EquipmentItem.objects.bulk_create(
+        EquipmentItem(
+            plan=plan, province_id=plan.province_id, kind=kind, count=rng.randint(0, 200)
+        )
+        for plan in plans
+        for kind in EquipmentKind.values
+    )

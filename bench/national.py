@@ -246,6 +246,7 @@ def generate(args):
         facility_managers=scaled["facility_managers"],
         seed=args.seed,
     )
+    watch.step("readiness plans", dataset.fill_readiness, provinces, seed=args.seed)
     watch.step("daily snapshots", dataset.fill_snapshots, SNAPSHOT_DAYS)
     watch.step("uptime days", dataset.fill_camera_days, args.uptime_days, seed=args.seed)
     watch.step("outages", dataset.fill_outages, scaled["outages"], days=HISTORY_DAYS)
@@ -349,6 +350,10 @@ def pages():
         Page(f"export: progress CSV, {SNAPSHOT_DAYS} days", progress_range, export=True),
         Page("export: facilities CSV", "/reports/export/facilities.csv", export=True),
         Page("export: cameras CSV", "/reports/export/cameras.csv", export=True),
+        # The operators' readiness (readiness/): the national view, its export, the admin list.
+        Page("readiness", "/readiness/"),
+        Page("export: readiness CSV", "/readiness/export/readiness.csv", export=True),
+        Page("admin: readiness plans", "/admin/readiness/readinessplan/"),
         # The operator API (api/), with the account's session: its first page of each list
         # (bench/bench_api.py pages every camera with the cursor and times a bulk result).
         Page("api: cameras", "/api/v1/cameras/"),

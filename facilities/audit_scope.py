@@ -34,7 +34,8 @@ def _province_route(model):
     """
     if issubclass(model, Province):
         return ("self",)
-    fks = [f for f in model._meta.concrete_fields if f.many_to_one]
+    # A one-to-one to Province (a readiness plan) names its province as a foreign key does.
+    fks = [f for f in model._meta.concrete_fields if f.many_to_one or f.one_to_one]
     for field in fks:
         if field.related_model is Province:
             return ("attr", field.attname)

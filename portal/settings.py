@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "reports",
     "api",
     "guidance",
+    "readiness",
 ]
 
 MIDDLEWARE = [
@@ -352,6 +353,12 @@ SNAPSHOT_SIZE = env_int("SNAPSHOT_SIZE", 640)
 # of the province: the facility's managers (on by default), national officials (off).
 SNAPSHOT_FACILITY_MANAGERS = env_bool("SNAPSHOT_FACILITY_MANAGERS", True)
 SNAPSHOT_NATIONAL_OFFICIALS = env_bool("SNAPSHOT_NATIONAL_OFFICIALS", False)
+
+# Readiness plans (readiness/): a plan not confirmed current by an engineer for this many days
+# makes its province "not ready" on the national view and the dashboards.
+READINESS_REVIEW_DAYS = env_int("READINESS_REVIEW_DAYS", 30)
+# Whether the progress dashboards show the count of provinces not ready as a column.
+READINESS_DASHBOARD_COUNTER = env_bool("READINESS_DASHBOARD_COUNTER", False)
 
 # django-guardian: no anonymous user object (anonymous visitors see nothing), permissions of
 # direct foreign-key tables prefetched when listing.

@@ -206,8 +206,23 @@ def registry(monkeypatch, django_user_model):
         "django_q.success": Task.objects.get(id="a" * 32),
         "django_q.failure": Task.objects.get(id="b" * 32),
         "django_q.ormq": OrmQ.objects.get(),
+        "readiness.readinessplan": _readiness_plan(facility.province),
     }
     return accounts, objects
+
+
+def _readiness_plan(province):
+    """Hà Nội's readiness plan, with a team and equipment (readiness/), reviewed today."""
+    from readiness.models import EquipmentItem, ReadinessPlan, ResponseTeam
+
+    plan = ReadinessPlan.objects.create(
+        province=province, deploy_hours=24, last_reviewed_on=timezone.localdate()
+    )
+    ResponseTeam.objects.create(
+        plan=plan, name="Đội lắp đặt số 1", leader="Phạm Văn Đức", phone="0912 345 678", size=6
+    )
+    EquipmentItem.objects.create(plan=plan, kind="cameras", count=40)
+    return plan
 
 
 # --- The URLs ---------------------------------------------------------------------------------
