@@ -10,6 +10,7 @@ its plan.
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from facilities import access
@@ -73,7 +74,10 @@ class ReadinessPlan(models.Model):
         ]
 
     def __str__(self):
-        return str(_("Readiness plan of %(province)s") % {"province": self.province.name})
+        # Kept in the audit record as written: in the portal's language (Vietnamese), whatever
+        # the editor's, as the other models' names are data, not interface text.
+        with translation.override(settings.LANGUAGE_CODE):
+            return str(_("Readiness plan of %(province)s") % {"province": self.province.name})
 
 
 class PlanPart(models.Model):
@@ -149,4 +153,5 @@ class EquipmentItem(PlanPart):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.count}"
+        with translation.override(settings.LANGUAGE_CODE):
+            return f"{self.get_kind_display()}: {self.count}"
