@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "facilities",
     "cameras",
     "reports",
+    "problems",
     "api",
 ]
 
@@ -338,6 +339,12 @@ SNAPSHOT_SIZE = env_int("SNAPSHOT_SIZE", 640)
 # of the province: the facility's managers (on by default), national officials (off).
 SNAPSHOT_FACILITY_MANAGERS = env_bool("SNAPSHOT_FACILITY_MANAGERS", True)
 SNAPSHOT_NATIONAL_OFFICIALS = env_bool("SNAPSHOT_NATIONAL_OFFICIALS", False)
+
+# Problem reports (problems/): attachments sealed under PROBLEM_FILES_DIR, each at most
+# PROBLEM_ATTACHMENT_MAX_BYTES, at most PROBLEM_ATTACHMENTS_PER_MESSAGE per report or reply.
+PROBLEM_FILES_DIR = Path(os.environ.get("PROBLEM_FILES_DIR", DATA_DIR / "problem_files"))
+PROBLEM_ATTACHMENT_MAX_BYTES = env_int("PROBLEM_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+PROBLEM_ATTACHMENTS_PER_MESSAGE = env_int("PROBLEM_ATTACHMENTS_PER_MESSAGE", 5)
 
 # django-guardian: no anonymous user object (anonymous visitors see nothing), permissions of
 # direct foreign-key tables prefetched when listing.

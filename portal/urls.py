@@ -25,6 +25,7 @@ urlpatterns = [
     path("facilities/", include("facilities.urls")),
     path("cameras/", include("cameras.urls")),
     path("reports/", include("reports.urls")),
+    path("problems/", include("problems.urls")),
     path("admin/", admin.site.urls),
     # The operator API, its documentation and the token pages (README, "Operator API").
     path("api/", include("api.urls")),
