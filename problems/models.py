@@ -164,7 +164,7 @@ class ProblemAttachment(models.Model):
         verbose_name=_("reply"),
     )
     name = models.CharField(_("file name"), max_length=200)
-    kind = models.CharField(_("type"), max_length=8)
+    kind = models.CharField(_("file type"), max_length=8)
     size = models.PositiveIntegerField(_("size (bytes)"))
     file_name = models.CharField(max_length=64, unique=True, editable=False)
     uploaded_by = models.ForeignKey(

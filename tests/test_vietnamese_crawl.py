@@ -42,6 +42,7 @@ from facilities.roles import NATIONAL_OFFICIALS_GROUP
 from portal import urls as portal_urls
 from portal.account_events import record_event
 from portal.models import AccountEvent
+from problems.models import ProblemReply, ProblemReport
 from reports.models import DailySnapshot, ExportJob
 from reports.snapshot import take_snapshot
 from tests import english_ui, factories
@@ -106,6 +107,10 @@ SKIPPED = {
     "camera_snapshot": "a picture (JPEG), not a page",
     "placement_decide": "POST only (a placement review); redirects to the review page",
     "api:schema": "the OpenAPI schema (YAML), not a page",
+    "problems:export": "CSV, not a page",
+    "problems:attachment": "the file, not a page",
+    "problems:reply": "POST only (a reply); redirects to the report's page",
+    "problems:handle": "POST only (the Department's handling); redirects to the report's page",
     "api:not_found": "JSON (the API's 404)",
     **{
         f"api:{name}": "JSON, not a page (the API's messages are tested in tests/test_api.py)"
@@ -180,7 +185,16 @@ def registry(monkeypatch, django_user_model):
     OrmQ.objects.create(key="portal", payload=SignedPackage.dumps(queued), lock=now)
     if not Schedule.objects.exists():
         Schedule.objects.create(func="cameras.tasks.sweep", name="quet-camera")
+    problem = ProblemReport.objects.create(
+        province=facility.province, facility=facility, camera=camera, category="network",
+        title="Mất kết nối đường truyền", description="Đường truyền chập chờn từ sáng",
+        author=accounts["province admin"],
+    )
+    ProblemReply.objects.create(
+        report=problem, author=accounts["national official"], body="Đề nghị kiểm tra tường lửa"
+    )
     objects = {
+        "problems.problemreport": problem,
         "facilities.province": facility.province,
         "facilities.facility": facility,
         "cameras.camera": camera,
@@ -247,6 +261,9 @@ def crawl_urls(objects):
             reverse("admin:auth_user_reset_second_factor", args=[user.pk])
         ],
         "facility_detail": [reverse("facility_detail", args=[facility.pk])],
+        "problems:detail": [
+            reverse("problems:detail", args=[report.pk]) for report in ProblemReport.objects.all()
+        ],
         "reports:province": [reverse("reports:province", args=[facility.province.code])],
         "reports:province_not_connected": [
             reverse("reports:province_not_connected", args=[facility.province.code])

@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200, verbose_name='file name')),
-                ('kind', models.CharField(max_length=8, verbose_name='type')),
+                ('kind', models.CharField(max_length=8, verbose_name='file type')),
                 ('size', models.PositiveIntegerField(verbose_name='size (bytes)')),
                 ('file_name', models.CharField(editable=False, max_length=64, unique=True)),
                 ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded at')),
