@@ -134,3 +134,23 @@ def remove_file(sender, instance, **kwargs):
     """post_delete: the sealed file goes with its row, once the deletion is committed."""
     path = directory() / instance.file_name
     transaction.on_commit(lambda: sealed_files.remove(path))
+
+
+def reseal_all():
+    """Re-seal every attachment with the first key (key rotation); (files, re-sealed,
+    unreadable). Attachments are kept for as long as their report: unlike snapshots, a file
+    left on a removed key is lost, so the rotation command says how many."""
+    folder = Path(settings.PROBLEM_FILES_DIR)
+    if not folder.is_dir():
+        return 0, 0, 0
+    files = changed = unreadable = 0
+    for entry in folder.iterdir():
+        if entry.suffix != SUFFIX:
+            continue
+        files += 1
+        try:
+            if sealed_files.reseal(entry):
+                changed += 1
+        except sealed_files.UnreadableFile:
+            unreadable += 1
+    return files, changed, unreadable

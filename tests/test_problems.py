@@ -349,3 +349,19 @@ def test_pages_queries_do_not_grow_with_reports(who, world, client):
     print(who, "queries (list, report, export) at 2 and 20 more reports:", small, large)
     assert small == large
     assert max(large) <= 10
+
+
+def test_key_rotation_reseals_attachments(world, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    cameras_key = list(settings.CAMERA_CREDENTIALS_KEYS)  # the world's camera passwords
+    settings.CAMERA_CREDENTIALS_KEYS = [old]
+    attachment = _attach(world.hn, world.users["this_admin"], "a.pdf", PDF)
+    settings.CAMERA_CREDENTIALS_KEYS = [new, old, *cameras_key]
+    out = io.StringIO()
+    call_command("rotate_credentials_key", stdout=out)
+    assert "Problem report attachments: 1 of 1 files re-sealed" in out.getvalue()
+    settings.CAMERA_CREDENTIALS_KEYS = [new]
+    assert attachments.read(attachment) == PDF
