@@ -23,6 +23,11 @@ from tests.test_access import CAST, World
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _files_of_this_test(settings, tmp_path):
+    settings.PROBLEM_FILES_DIR = tmp_path / "problem_files"
+
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -365,3 +370,18 @@ def test_key_rotation_reseals_attachments(world, settings):
     assert "Problem report attachments: 1 of 1 files re-sealed" in out.getvalue()
     settings.CAMERA_CREDENTIALS_KEYS = [new]
     assert attachments.read(attachment) == PDF
+
+
+@pytest.mark.parametrize("who", ["national_official", "this_admin"])
+def test_dashboards_show_open_reports_per_province(who, world, client):
+    world.hn2.status = ProblemStatus.RESOLVED
+    world.hn2.save()
+    world.client_for(client, who)
+    response = client.get(reverse("reports:progress"))
+    assert response.status_code == 200
+    lines = {line.province.code: dict(line.extra) for line in response.context["lines"]}
+    assert lines["01"]["Open problem reports"] == 1
+    if who == "national_official":
+        assert lines["79"]["Open problem reports"] == 1
+    else:
+        assert "79" not in lines
