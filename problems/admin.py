@@ -58,4 +58,8 @@ class ProblemReportAdmin(ScopedAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        if obj is None:
+            # The admin's menus ask this of every model on every page: answered without a query
+            # (only national accounts answer); each report's own page asks `may_answer`.
+            return access.is_national_viewer(request.user)
         return may_answer(request.user) and super().has_view_permission(request, obj)

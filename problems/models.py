@@ -19,10 +19,34 @@ ANSWER_PROBLEMS = "answer_problems"
 
 
 def may_answer(user):
-    """National administrators, and holders of answer_problems (the national officials group)."""
+    """National administrators, and national officials holding answer_problems (their group's).
+
+    Only national accounts answer for the Department: a province account given the permission by
+    mistake answers nothing. Asked only of national viewers, whose grants are already read
+    (facilities/access.py `granted_codenames`), in one query cached on the user object: province
+    accounts' pages pay no query for it.
+    """
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return user.is_superuser or user.has_perm(f"problems.{ANSWER_PROBLEMS}")
+    if user.is_superuser:
+        return True
+    if not access.is_national_viewer(user):
+        return False
+    cached = getattr(user, "_problems_may_answer", None)
+    if cached is None:
+        from django.contrib.auth.models import Permission
+
+        cached = (
+            Permission.objects.filter(
+                models.Q(user=user) | models.Q(group__user=user),
+                codename=ANSWER_PROBLEMS,
+                content_type__app_label="problems",
+            )
+            .order_by()
+            .exists()
+        )
+        user._problems_may_answer = cached
+    return cached
 
 
 class ProblemReportQuerySet(models.QuerySet):
