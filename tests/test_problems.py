@@ -385,3 +385,39 @@ def test_dashboards_show_open_reports_per_province(who, world, client):
         assert lines["79"]["Open problem reports"] == 1
     else:
         assert "79" not in lines
+
+
+def test_the_national_officials_group_answers_and_province_accounts_never_do(world):
+    from django.contrib.auth.models import Group, Permission
+
+    from facilities.roles import NATIONAL_OFFICIALS_GROUP
+    from problems.models import may_answer
+
+    group = Group.objects.get(name=NATIONAL_OFFICIALS_GROUP)
+    assert group.permissions.filter(codename="answer_problems").exists()
+    assert may_answer(world.users["national_official"]) and may_answer(world.users["superuser"])
+    # Given by mistake to a province account, the permission opens nothing.
+    admin = world.users["this_admin"]
+    admin.user_permissions.add(Permission.objects.get(codename="answer_problems"))
+    assert not may_answer(admin)
+
+
+@pytest.mark.parametrize("who", ["this_admin", "operator", "viewer"])
+def test_province_accounts_cannot_handle_in_the_admin(who, world, client):
+    world.client_for(client, who)
+    url = reverse("admin:problems_problemreport_change", args=[world.hn.pk])
+    client.post(url, {"status": ProblemStatus.CLOSED, "assignee": "", "due_date": ""})
+    world.hn.refresh_from_db()
+    assert world.hn.status == ProblemStatus.OPEN
+
+
+def test_the_department_hands_over_in_the_admin(world, client):
+    world.client_for(client, "national_official")
+    official = world.users["national_official"]
+    url = reverse("admin:problems_problemreport_change", args=[world.hcm.pk])
+    response = client.post(
+        url, {"status": ProblemStatus.RESOLVED, "assignee": official.pk, "due_date": "2026-12-31"}
+    )
+    assert response.status_code == 302
+    world.hcm.refresh_from_db()
+    assert world.hcm.status == ProblemStatus.RESOLVED and world.hcm.assignee == official
