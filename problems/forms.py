@@ -78,6 +78,9 @@ class ReportForm(CleanTextModelForm):
         )
         self.fields["province"].queryset = provinces
         self.fields["province"].required = False
+        if not access.has_any_scope(user, access.VIEW):
+            # A facility manager names its facility; the province follows (no empty menu).
+            self.fields["province"].widget = forms.HiddenInput()
         self.fields["facility"].queryset = facilities
         # Cameras only of the facility chosen (a national list of cameras is no menu).
         facility_id = self.data.get("facility") or self.initial.get("facility")

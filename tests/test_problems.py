@@ -421,3 +421,25 @@ def test_the_department_hands_over_in_the_admin(world, client):
     assert response.status_code == 302
     world.hcm.refresh_from_db()
     assert world.hcm.status == ProblemStatus.RESOLVED and world.hcm.assignee == official
+
+
+def test_a_province_reply_tells_the_assignee_and_refuses_a_wrong_file(world, client):
+    world.hn.assignee = world.users["national_official"]
+    world.hn.save()
+    world.client_for(client, "facility_manager")
+    url = reverse("problems:reply", args=[world.hn.pk])
+    refused = client.post(
+        url, {"body": "Xem tệp", "files": [SimpleUploadedFile("x.pdf", b"#!/bin/sh")]}
+    )
+    assert refused.status_code == 400 and "x.pdf" in " ".join(
+        refused.context["reply_form"].errors["files"]
+    )
+    assert not ProblemReply.objects.exists()
+    mail.outbox.clear()
+    with django_capture_on_commit():
+        response = client.post(url, {"body": "Vẫn mất kết nối sau khi khởi động lại"})
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["cuc@example.vn"]]
+    assert "khởi động" not in mail.outbox[0].body
+    world.hn.refresh_from_db()
+    assert world.hn.status == ProblemStatus.OPEN  # a province's reply answers nothing
