@@ -686,3 +686,53 @@ def fill_readiness(provinces, *, seed=2021):
         for plan in plans
         for kind in EquipmentKind.values
     )
+
+
+def fill_problem_reports(count, *, manager=None, replies=2, seed=2021):
+    """`count` ProblemReport rows about random facilities (their province's), statuses mixed,
+    each with `replies` replies; the facility manager `manager` (a user name: the one
+    national.py measures) gets one about each of its facilities first, so its report page has
+    something to show. Written by bulk_create (tens of thousands of rows, not millions)."""
+    from django.contrib.auth import get_user_model
+
+    from facilities.grants import FacilityUserObjectPermission
+    from facilities.models import Facility
+    from problems.choices import ProblemCategory, ProblemStatus
+    from problems.models import ProblemReply, ProblemReport
+
+    rng = random.Random(seed)
+    author = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+    facilities = list(Facility.objects.order_by("pk").values_list("pk", "province_id"))
+    managed = list(
+        FacilityUserObjectPermission.objects.filter(user__username=manager)
+        .order_by("content_object_id")
+        .values_list("content_object_id", "content_object__province_id")
+        .distinct()
+    )
+    categories = [c for c, _l in ProblemCategory.choices]
+    statuses = [s for s, _l in ProblemStatus.choices]
+    chosen = (managed + [facilities[rng.randrange(len(facilities))] for _ in range(count)])[:count]
+    reports = ProblemReport.objects.bulk_create(
+        [
+            ProblemReport(
+                province_id=province_id,
+                facility_id=facility_id,
+                category=rng.choice(categories),
+                title=f"Vướng mắc số {n}",
+                description="Đường truyền chập chờn, đề nghị Cục hướng dẫn.",
+                status=rng.choice(statuses),
+                author=author,
+            )
+            for n, (facility_id, province_id) in enumerate(chosen, start=1)
+        ],
+        batch_size=BATCH,
+    )
+    ProblemReply.objects.bulk_create(
+        [
+            ProblemReply(report=report, author=author, body="Đề nghị kiểm tra cổng 554.")
+            for report in reports
+            for _ in range(replies)
+        ],
+        batch_size=BATCH,
+    )
+    return len(reports)

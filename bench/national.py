@@ -69,6 +69,7 @@ FULL = {
     "log_entries": 500_000,
     "account_events": 500_000,
     "facility_managers": 2_000,
+    "problem_reports": 20_000,
 }
 SNAPSHOT_DAYS = 90
 HISTORY_DAYS = 90
@@ -247,6 +248,13 @@ def generate(args):
         seed=args.seed,
     )
     watch.step("readiness plans", dataset.fill_readiness, provinces, seed=args.seed)
+    watch.step(
+        "problem reports",
+        dataset.fill_problem_reports,
+        scaled["problem_reports"],
+        manager=ROLES["facility manager"],
+        seed=args.seed,
+    )
     watch.step("daily snapshots", dataset.fill_snapshots, SNAPSHOT_DAYS)
     watch.step("uptime days", dataset.fill_camera_days, args.uptime_days, seed=args.seed)
     watch.step("outages", dataset.fill_outages, scaled["outages"], days=HISTORY_DAYS)
@@ -312,6 +320,7 @@ class Context:
     check_ids: list
     since: str
     today: datetime.date
+    problem_id: int | None = None
 
 
 def pages():
@@ -364,6 +373,14 @@ def pages():
         Page("api: provinces", "/api/v1/provinces/"),
         Page("api: snapshots", f"/api/v1/snapshots/?province={BIGGEST}"),
         Page("api: status", "/api/v1/status/"),
+        # Problem reports (problems/): the list, a filtered list, a report, the export.
+        Page("problems", "/problems/"),
+        Page("problems, open", "/problems/?status=open"),
+        Page(
+            "problem report",
+            lambda c: f"/problems/{c.problem_id}/" if c.problem_id else "/problems/",
+        ),
+        Page("export: problems CSV", "/problems/export.csv", export=True),
     ]
 
 
@@ -374,6 +391,7 @@ def context():
 
     from cameras.models import Camera
     from facilities.models import Facility
+    from problems.models import ProblemReport
 
     manager = get_user_model().objects.get(username=ROLES["facility manager"])
     facility = Facility.objects.restrict(manager).order_by("pk").first()
@@ -389,6 +407,9 @@ def context():
         check_ids=ids,
         since=timezone.now().isoformat(),
         today=timezone.localdate(),
+        problem_id=ProblemReport.objects.filter(facility=facility)
+        .values_list("pk", flat=True)
+        .first(),
     )
 
 

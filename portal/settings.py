@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "facilities",
     "cameras",
     "reports",
+    "problems",
     "api",
     "guidance",
     "readiness",
@@ -359,6 +360,11 @@ SNAPSHOT_NATIONAL_OFFICIALS = env_bool("SNAPSHOT_NATIONAL_OFFICIALS", False)
 READINESS_REVIEW_DAYS = env_int("READINESS_REVIEW_DAYS", 30)
 # Whether the progress dashboards show the count of provinces not ready as a column.
 READINESS_DASHBOARD_COUNTER = env_bool("READINESS_DASHBOARD_COUNTER", False)
+# Problem reports (problems/): attachments sealed under PROBLEM_FILES_DIR, each at most
+# PROBLEM_ATTACHMENT_MAX_BYTES, at most PROBLEM_ATTACHMENTS_PER_MESSAGE per report or reply.
+PROBLEM_FILES_DIR = Path(os.environ.get("PROBLEM_FILES_DIR", DATA_DIR / "problem_files"))
+PROBLEM_ATTACHMENT_MAX_BYTES = env_int("PROBLEM_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+PROBLEM_ATTACHMENTS_PER_MESSAGE = env_int("PROBLEM_ATTACHMENTS_PER_MESSAGE", 5)
 
 # django-guardian: no anonymous user object (anonymous visitors see nothing), permissions of
 # direct foreign-key tables prefetched when listing.

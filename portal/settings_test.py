@@ -23,6 +23,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Camera snapshots of a test run in a directory of its own (tests that look at them set their own).
 SNAPSHOT_DIR = Path(tempfile.mkdtemp(prefix="portal-test-snapshots-"))
 GUIDANCE_DIR = Path(tempfile.mkdtemp(prefix="portal-test-guidance-"))
+PROBLEM_FILES_DIR = Path(tempfile.mkdtemp(prefix="portal-test-problems-"))
 
 # Probe tests run fake cameras on loopback, which production never reaches (cameras/targets.py);
 # tests of the default policy override this.

@@ -27,6 +27,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("guidance/", include("guidance.urls")),
     path("readiness/", include("readiness.urls")),
+    path("problems/", include("problems.urls")),
     path("admin/", admin.site.urls),
     # The operator API, its documentation and the token pages (README, "Operator API").
     path("api/", include("api.urls")),

@@ -43,6 +43,7 @@ from guidance.models import Acknowledgement, GuidanceDocument
 from portal import urls as portal_urls
 from portal.account_events import record_event
 from portal.models import AccountEvent
+from problems.models import ProblemReply, ProblemReport
 from reports.models import DailySnapshot, ExportJob
 from reports.snapshot import take_snapshot
 from tests import english_ui, factories
@@ -107,6 +108,10 @@ SKIPPED = {
     "camera_snapshot": "a picture (JPEG), not a page",
     "placement_decide": "POST only (a placement review); redirects to the review page",
     "api:schema": "the OpenAPI schema (YAML), not a page",
+    "problems:export": "CSV, not a page",
+    "problems:attachment": "the file, not a page",
+    "problems:reply": "POST only (a reply); redirects to the report's page",
+    "problems:handle": "POST only (the Department's handling); redirects to the report's page",
     "api:not_found": "JSON (the API's 404)",
     "guidance:document_pdf": "the PDF file, not a page",
     **{
@@ -190,9 +195,18 @@ def registry(monkeypatch, django_user_model):
     )
     for account in accounts.values():
         Acknowledgement.objects.create(user=account, document=guidance)
+    problem = ProblemReport.objects.create(
+        province=facility.province, facility=facility, camera=camera, category="network",
+        title="Mất kết nối đường truyền", description="Đường truyền chập chờn từ sáng",
+        author=accounts["province admin"],
+    )
+    ProblemReply.objects.create(
+        report=problem, author=accounts["national official"], body="Đề nghị kiểm tra tường lửa"
+    )
     objects = {
         "guidance.guidancedocument": guidance,
         "guidance.acknowledgement": Acknowledgement.objects.first(),
+        "problems.problemreport": problem,
         "facilities.province": facility.province,
         "facilities.facility": facility,
         "cameras.camera": camera,
@@ -276,6 +290,9 @@ def crawl_urls(objects):
         "facility_detail": [reverse("facility_detail", args=[facility.pk])],
         "guidance:document": [
             reverse("guidance:document", args=[objects["guidance.guidancedocument"].pk])
+        ],
+        "problems:detail": [
+            reverse("problems:detail", args=[report.pk]) for report in ProblemReport.objects.all()
         ],
         "reports:province": [reverse("reports:province", args=[facility.province.code])],
         "reports:province_not_connected": [

@@ -3,7 +3,8 @@
 Rotation: put the new key first in CAMERA_CREDENTIALS_KEY, keep the old one after it, restart,
 run this command, then remove the old key. Every `portal.fields.EncryptedTextField` of every
 installed model is covered, so a secret column added later needs nothing here; so are the camera
-snapshot files (cameras/snapshots.py), re-sealed piece by piece.
+snapshot files (cameras/snapshots.py) and problem report attachments (problems/attachments.py),
+re-sealed piece by piece.
 
 Only the ciphertext changes: values are re-encrypted inside the crypto library (Fernet's rotate)
 and never decrypted into this command, printed or logged. Rows are written with queryset updates,
@@ -119,6 +120,19 @@ class Command(BaseCommand):
                 self.style.WARNING(
                     f"{unreadable} camera snapshot files open with no key of "
                     "CAMERA_CREDENTIALS_KEY: left for the purge (SNAPSHOT_RETENTION_HOURS)."
+                )
+            )
+        total += resealed
+        # Problem reports' attachments: kept as long as their report, so none may be left behind.
+        from problems.attachments import reseal_all as reseal_attachments
+
+        files, resealed, unreadable = reseal_attachments()
+        self.stdout.write(f"Problem report attachments: {resealed} of {files} files re-sealed")
+        if unreadable:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{unreadable} problem report attachments open with no key of "
+                    "CAMERA_CREDENTIALS_KEY: restore the old key and run this command again."
                 )
             )
         total += resealed
