@@ -9,6 +9,7 @@ manager sees the reports of its facilities and a province role those of its prov
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from facilities import access
@@ -166,7 +167,9 @@ class ProblemReply(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self):
-        return _("Reply to #%(report)s") % {"report": self.report_id}
+        # Kept in the audit record as written: in the portal's language, whatever the writer's.
+        with translation.override(settings.LANGUAGE_CODE):
+            return str(_("Reply to #%(report)s") % {"report": self.report_id})
 
 
 class ProblemAttachment(models.Model):
