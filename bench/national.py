@@ -361,6 +361,9 @@ def pages():
         Page("export: cameras CSV", "/reports/export/cameras.csv", export=True),
         # The operators' readiness (readiness/): the national view, its export, the admin list.
         Page("readiness", "/readiness/"),
+        # The guidance (guidance/): its documents, and who has acknowledged the current version.
+        Page("guidance", "/guidance/"),
+        Page("guidance: who acknowledged", "/guidance/report/"),
         Page("export: readiness CSV", "/readiness/export/readiness.csv", export=True),
         Page("admin: readiness plans", "/admin/readiness/readinessplan/"),
         # The operator API (api/), with the account's session: its first page of each list
