@@ -1,11 +1,12 @@
 """/api/: the operator API (v1), its OpenAPI schema and documentation, the token pages, and a
 JSON 404 for any other path under /api/ (a program reads JSON, not the portal's error page)."""
 
+from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework import routers
+from rest_framework import exceptions, routers
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
@@ -30,6 +31,13 @@ class Docs(views.ApiMixin, SpectacularSwaggerSplitView):
 
     template_name = "api/swagger_ui.html"
     title = _("Camera connection portal API")
+
+    def handle_exception(self, exc):
+        # A person who opens the documentation signed out is sent to the sign-in page and back,
+        # as on every other page, not answered with the API's JSON 401.
+        if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+            return redirect_to_login(self.request.get_full_path())
+        return super().handle_exception(exc)
 
 
 class Schema(views.ApiMixin, SpectacularAPIView):

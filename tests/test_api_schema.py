@@ -53,3 +53,11 @@ def test_the_docs_page_runs_no_inline_script_and_loads_what_it_names(client):
     script = client.get(reverse("api:docs") + "?script=")
     assert script["Content-Type"].startswith("application/javascript")
     assert reverse("api:schema") in script.content.decode()
+
+
+def test_a_signed_out_person_opening_the_docs_is_sent_to_sign_in_and_back(client):
+    response = client.get(reverse("api:docs"))
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={reverse('api:docs')}"
+    # The API itself keeps answering machines in JSON.
+    assert client.get(reverse("api:camera-list")).status_code == 401
