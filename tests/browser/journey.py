@@ -92,7 +92,7 @@ class Journey:
         self.steps.append(f"{kind}: {what}")
 
     def _wait_for_new_page(self, old_html):
-        wait(self.driver).until(EC.staleness_of(old_html))
+        wait(self.driver).until(_gone(old_html))
         wait(self.driver).until(
             lambda d: d.execute_script("return document.readyState") == "complete"
         )
@@ -258,3 +258,22 @@ def wait_for_download(folder: Path, suffix: str, timeout=WAIT) -> Path:
             return done[0]
         time.sleep(0.1)
     raise AssertionError(f"no {suffix} file was downloaded into {folder}: {list(folder.iterdir())}")
+
+
+def _gone(element):
+    """Like EC.staleness_of, but Chrome may also say the old page's node "does not belong to the
+    document" (a WebDriverException, not a StaleElementReferenceException) while it navigates:
+    that is gone too (CI met it once on PostgreSQL)."""
+
+    def check(_driver):
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    return check
