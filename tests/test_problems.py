@@ -14,6 +14,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from problems import attachments
 from problems.choices import ProblemCategory, ProblemStatus
@@ -206,7 +207,9 @@ def test_facility_manager_reports_from_the_facility_page(world, client):
     assert link in page.content.decode()
     form = client.get(link)
     assert form.status_code == 200
-    assert "password" in form.content.decode().lower() or "mật khẩu" in form.content.decode()
+    # The warning never to paste a password, in the portal's language.
+    with translation.override("vi"):
+        assert gettext("Never paste a password.") in form.content.decode()
     response = _new_report(client, world.f1, [SimpleUploadedFile("anh.png", PNG)])
     created = ProblemReport.objects.get(title="Đầu ghi hỏng")
     assert response.status_code == 302
